@@ -1,0 +1,30 @@
+# The README's commands. Everything installs what it needs first (scripts/bootstrap).
+SWIFT_TEST_FLAGS = -c release -Xswiftc -enable-testing --disable-swift-testing
+
+.PHONY: bootstrap build release test demo bench fixtures
+
+bootstrap:
+	@scripts/bootstrap
+
+build: bootstrap
+	swift build
+
+release: bootstrap
+	swift build -c release
+
+# Tests run in a release build: SIMD kernels at -Onone are too slow for real sizes.
+test: bootstrap
+	swift build -c release
+	swift test $(SWIFT_TEST_FLAGS)
+	swift build -c release --disable-default-traits --scratch-path .build-nobridge
+
+demo: release
+	@echo "make demo: the quickstart recipe does not exist yet (see issue: the shell)"
+
+bench: release
+	@scripts/bench/run
+
+# Regenerates the committed fixtures; needs the Python reference stack (scripts/ref-env).
+fixtures:
+	scripts/ref-env
+	.venv-ref/bin/python scripts/make_fixtures.py

@@ -1,0 +1,9 @@
+#if PythonBridge
+import CPython
+
+/// Whether this build can import pickled PyTorch checkpoints.
+public let pythonBridgeAvailable = true
+#else
+/// Whether this build can import pickled PyTorch checkpoints.
+public let pythonBridgeAvailable = false
+#endif

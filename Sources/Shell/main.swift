@@ -1,6 +1,14 @@
+import Foundation
 import Runtime
 
+// `sft` entry: subcommands first, the REPL when there are none.
+// Each subcommand lives in its own folder; this file only dispatches.
 let arguments = Array(CommandLine.arguments.dropFirst())
-if arguments.first == "--version" {
+switch arguments.first {
+case "--version", "version":
     print("sft \(SFTVersion.string)")
+case "bench":
+    exit(BenchCommand.main(Array(arguments.dropFirst())))
+default:
+    exit(ShellEntry.main(arguments))
 }

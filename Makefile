@@ -14,6 +14,7 @@ release: bootstrap
 
 # Tests run in a release build: SIMD kernels at -Onone are too slow for real sizes.
 test: bootstrap
+	scripts/fetch-model smollm2-135m-instruct >/dev/null
 	swift build -c release
 	swift test $(SWIFT_TEST_FLAGS)
 	swift build -c release --disable-default-traits --scratch-path .build-nobridge

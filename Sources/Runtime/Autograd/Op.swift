@@ -41,11 +41,26 @@ public struct CustomBackward: Sendable {
 /// The record of one op application: what it was and which tensors it read.
 final class AutogradNode: @unchecked Sendable {
     let op: Op
-    let inputs: [Tensor]
+    private(set) var inputs: [Tensor]
 
     init(op: Op, inputs: [Tensor]) {
         self.op = op
         self.inputs = inputs
+    }
+
+    /// Releases the graph below this node with a loop instead of recursion: a chain of thousands
+    /// of ops would otherwise overflow the stack through nested deinits.
+    deinit {
+        var pending = inputs
+        inputs = []
+        while var t = pending.popLast() {
+            guard isKnownUniquelyReferenced(&t), var node = t.node else { continue }
+            t.node = nil
+            if isKnownUniquelyReferenced(&node) {
+                pending += node.inputs
+                node.inputs = []
+            }
+        }
     }
 }
 

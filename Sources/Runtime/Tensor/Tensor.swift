@@ -19,8 +19,9 @@ public final class Tensor: @unchecked Sendable {
     /// Whether gradients flow to this tensor. Set it on leaves (parameters, inputs); an op's
     /// result has it when the op was recorded.
     public var requiresGrad: Bool
-    /// The op that produced this tensor, when it was recorded for backward.
-    let node: AutogradNode?
+    /// The op that produced this tensor, when it was recorded for backward. Mutable only so a
+    /// long graph can be torn down iteratively (see `AutogradNode.deinit`).
+    var node: AutogradNode?
 
     /// Number of values (product of `shape`, 1 for a scalar).
     public let count: Int

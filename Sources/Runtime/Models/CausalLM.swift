@@ -1,7 +1,7 @@
 /// Token rows for one forward pass: `batch` rows of `length` tokens each (right-padded or
 /// packed). Position ids restart per packed example; sequence ids keep packed examples from
 /// attending to each other. Both are per token, row-major like `ids`.
-public struct TokenBatch: Sendable, Equatable {
+public struct ModelInput: Sendable, Equatable {
     public var ids: [Int]
     public var batch: Int
     public var length: Int
@@ -12,9 +12,9 @@ public struct TokenBatch: Sendable, Equatable {
     public var sequenceIds: [Int]?
 
     public init(ids: [Int], batch: Int, length: Int, positions: [Int]? = nil, sequenceIds: [Int]? = nil) {
-        precondition(ids.count == batch * length, "TokenBatch: \(ids.count) ids for \(batch) x \(length)")
-        precondition(positions.map { $0.count == ids.count } ?? true, "TokenBatch: positions do not match ids")
-        precondition(sequenceIds.map { $0.count == ids.count } ?? true, "TokenBatch: sequence ids do not match ids")
+        precondition(ids.count == batch * length, "ModelInput: \(ids.count) ids for \(batch) x \(length)")
+        precondition(positions.map { $0.count == ids.count } ?? true, "ModelInput: positions do not match ids")
+        precondition(sequenceIds.map { $0.count == ids.count } ?? true, "ModelInput: sequence ids do not match ids")
         self.ids = ids
         self.batch = batch
         self.length = length
@@ -31,7 +31,7 @@ public struct TokenBatch: Sendable, Equatable {
 public protocol CausalLM: Module {
     var config: ModelConfig { get }
     /// Final hidden states (after the last norm): [batch, length, hidden].
-    func hiddenStates(_ batch: TokenBatch) -> Tensor
+    func hiddenStates(_ batch: ModelInput) -> Tensor
     /// The output head [vocab, hidden]; the embedding table itself when the head is tied.
     var headWeight: Tensor { get }
 }
@@ -39,14 +39,14 @@ public protocol CausalLM: Module {
 extension CausalLM {
     /// Logits for every position: [batch, length, vocab]. Evaluation and parity tests only;
     /// training goes through `loss`, which never needs all of them at once.
-    public func logits(_ batch: TokenBatch) -> Tensor {
+    public func logits(_ batch: ModelInput) -> Tensor {
         matmul(hiddenStates(batch), headWeight, transposeB: true)
     }
 
     /// Summed next-token cross-entropy and the supervised-token count. `labels` are aligned
     /// with the inputs, as in HF (`labels = input_ids` with -100 where unsupervised); the shift
     /// happens here, inside each row, so the last token of a row predicts nothing.
-    public func loss(_ batch: TokenBatch, labels: [Int]) -> CrossEntropySum {
+    public func loss(_ batch: ModelInput, labels: [Int]) -> CrossEntropySum {
         precondition(labels.count == batch.ids.count, "loss: \(labels.count) labels for \(batch.ids.count) tokens")
         let hidden = hiddenStates(batch).reshaped([batch.batch * batch.length, config.hiddenSize])
         let logits = matmul(hidden, headWeight, transposeB: true)

@@ -21,7 +21,7 @@ public final class GPT2Model: Module, CausalLM {
     private var transformer: Module { child("transformer") }
     public var headWeight: Tensor { transformer.child("wte", as: Embedding.self).weight }
 
-    public func hiddenStates(_ batch: TokenBatch) -> Tensor {
+    public func hiddenStates(_ batch: ModelInput) -> Tensor {
         precondition(batch.positions.allSatisfy { $0 < config.maxPositionEmbeddings },
                      "GPT-2: position beyond n_positions \(config.maxPositionEmbeddings)")
         let tokens = transformer.child("wte", as: Embedding.self)(batch.ids)

@@ -26,7 +26,7 @@ public final class LlamaModel: Module, CausalLM {
             : child("lm_head", as: Linear.self).weight
     }
 
-    public func hiddenStates(_ batch: TokenBatch) -> Tensor {
+    public func hiddenStates(_ batch: ModelInput) -> Tensor {
         let rotary = RotaryTables(positions: batch.positions, headDim: config.headDim, inverseFrequencies: inverseFrequencies)
         var x = model.child("embed_tokens", as: Embedding.self)(batch.ids).reshaped([batch.batch, batch.length, config.hiddenSize])
         for block in model.child("layers", as: ModuleList.self).children {

@@ -19,7 +19,7 @@ final class ModelParityTests: XCTestCase {
         let ids = try XCTUnwrap(reference["input_ids"]?.integers())
         let labels = try XCTUnwrap(reference["labels"]?.integers())
         let shape = try XCTUnwrap(reference["input_ids"]).shape
-        let batch = TokenBatch(ids: ids, batch: shape[0], length: shape[1])
+        let batch = ModelInput(ids: ids, batch: shape[0], length: shape[1])
 
         let logits = withNoGrad { model.logits(batch) }
         assertClose(logits.scalars, try XCTUnwrap(reference["logits"]).floats(), rtol: 1e-4, atol: 1e-5, "\(name) logits")

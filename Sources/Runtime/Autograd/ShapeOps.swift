@@ -68,3 +68,43 @@ public func concat(lastAxis pieces: [Tensor]) -> Tensor {
     concatLastAxisForward(out.pointer, pieces.map { UnsafePointer($0.pointer) }, widths: widths, rows: lead.reduce(1, *))
     return Tensor.result(out, .concatLastAxis, pieces)
 }
+
+/// Joins tensors along `axis` (negative counts from the end); all other axes must agree.
+/// Composed from reshape views and the last-axis concat, so its gradient comes for free.
+public func concat(_ pieces: [Tensor], axis: Int) -> Tensor {
+    precondition(!pieces.isEmpty, "concat: no tensors")
+    let rank = pieces[0].rank, a = axis < 0 ? axis + rank : axis
+    precondition(a >= 0 && a < rank, "concat: axis \(axis) out of range for rank \(rank)")
+    for p in pieces {
+        precondition(p.rank == rank && p.shape[..<a] == pieces[0].shape[..<a] && p.shape[(a + 1)...] == pieces[0].shape[(a + 1)...],
+                     "concat: shapes \(pieces.map(\.shape)) differ outside axis \(a)")
+    }
+    let outer = pieces[0].shape[..<a].reduce(1, *)
+    let joined = concat(lastAxis: pieces.map { $0.reshaped([outer, $0.count / max(outer, 1)]) })
+    var shape = pieces[0].shape
+    shape[a] = pieces.reduce(0) { $0 + $1.shape[a] }
+    return joined.reshaped(shape)
+}
+
+extension Tensor {
+    /// Entries `range` along `axis` (negative counts from the end). A view for the leading axis,
+    /// a copy otherwise; differentiable either way.
+    public func narrow(axis: Int, _ range: Range<Int>) -> Tensor {
+        let a = axis < 0 ? axis + rank : axis
+        precondition(a >= 0 && a < rank && range.lowerBound >= 0 && range.upperBound <= shape[a],
+                     "narrow: range \(range) on axis \(axis) outside shape \(shape)")
+        if a == 0 { return rows(range) }
+        let outer = shape[..<a].reduce(1, *), inner = shape[(a + 1)...].reduce(1, *)
+        var out = shape
+        out[a] = range.count
+        return reshaped([outer, shape[a] * inner]).sliceLastAxis(start: range.lowerBound * inner, width: range.count * inner).reshaped(out)
+    }
+
+    /// Index of the largest value of each row of the last axis (first on ties); not differentiable.
+    public func argmaxLastAxis() -> [Int] {
+        precondition(rank >= 1 && lastDim > 0, "argmaxLastAxis: needs a non-empty last axis, got \(shape)")
+        var values = [Float](repeating: 0, count: rowCount), index = [Int32](repeating: 0, count: rowCount)
+        maxLastAxisForward(&values, &index, pointer, rows: rowCount, cols: lastDim)
+        return index.map(Int.init)
+    }
+}

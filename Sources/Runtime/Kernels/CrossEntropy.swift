@@ -31,8 +31,8 @@ public func crossEntropyBackward(_ dlogits: UnsafeMutablePointer<Float>, _ logit
     for n in 0..<N {
         let label = labels[n]
         if label == ignoreIndex { continue }
-        let row = logits + n * V, d = dlogits + n * V, l = lse[n]
-        for v in 0..<V { d[v] += dloss * expf(row[v] - l) }
+        let row = logits + n * V, d = dlogits + n * V, l = SIMD8<Float>(repeating: lse[n])
+        mapSIMD8(d, d, row, row, V) { d, x, _ in d + dloss * simdExp(x - l) }
         d[label] -= dloss
     }
 }

@@ -82,6 +82,18 @@ final class GradientCheckTests: XCTestCase {
         }, reference: { x in rows(x[0], 7).flatMap { r in r[2...].map { $0 * 2 + r[0] + r[1] } } })
     }
 
+    func testAxisConcatAndNarrow() {
+        GradientCheck.assertPasses(shapes: [[2, 2, 3], [2, 1, 3]], op: { concat($0, axis: 1) }, reference: { x in
+            let a = rows(x[0], 6), b = rows(x[1], 3)
+            return (0..<2).flatMap { (i: Int) -> [Double] in a[i] + b[i] }
+        })
+        GradientCheck.assertPasses(shapes: [[2, 3], [1, 3]], op: { concat($0, axis: 0) }, reference: { $0[0] + $0[1] })
+        GradientCheck.assertPasses(shapes: [[2, 4, 3]], op: { $0[0].narrow(axis: 1, 1..<3) },
+                                   reference: { x in rows(x[0], 12).flatMap { Array($0[3..<9]) } })
+        GradientCheck.assertPasses(shapes: [[4, 3]], op: { $0[0].narrow(axis: 0, 2..<4) }, reference: { Array($0[0][6...]) })
+        XCTAssertEqual(Tensor([1, 5, 5, 0, -1, -2], shape: [2, 3]).argmaxLastAxis(), [1, 0])
+    }
+
     func testSoftmaxAndNorms() {
         GradientCheck.assertPasses(shapes: [[3, 6]], op: { $0[0].softmax() }, reference: { R.softmax($0[0], cols: 6) })
         GradientCheck.assertPasses(shapes: [[3, 6]], op: { $0[0].logSoftmax() }, reference: { R.logSoftmax($0[0], cols: 6) })

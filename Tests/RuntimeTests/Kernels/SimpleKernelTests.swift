@@ -1,3 +1,4 @@
+import Foundation
 import Runtime
 import TestSupport
 import XCTest
@@ -94,6 +95,32 @@ final class SimpleKernelTests: XCTestCase {
         XCTAssertEqual(allIgnored.count, 0)
         XCTAssertEqual(allIgnored.sum.item, 0)
         XCTAssertEqual(crossEntropy(logits: Tensor.zeros([2, 3]), labels: [ignoreIndex, ignoreIndex]).item, 0)
+    }
+
+    func testSIMDExpIsWithinAFewULP() {
+        var worst = 0.0
+        var x: Float = -87.2
+        while x < 88 {
+            let lanes = SIMD8<Float>((0..<8).map { x + Float($0) * 0.0013 })
+            let y = simdExp(lanes)
+            for j in 0..<8 {
+                let exact = Foundation.exp(Double(lanes[j]))
+                worst = max(worst, abs(Double(y[j]) - exact) / exact)
+            }
+            x += 0.0731
+        }
+        XCTAssertLessThan(worst, 5e-7, "relative error (Float's ulp is 1.2e-7)")
+        let edges = simdExp(SIMD8<Float>(-.infinity, -100, -87.5, 0, 89, .infinity, .nan, 1))
+        XCTAssertEqual(edges[0], 0)
+        XCTAssertEqual(edges[1], 0)
+        XCTAssertEqual(edges[3], 1)
+        XCTAssertEqual(edges[4], .infinity)
+        XCTAssertEqual(edges[5], .infinity)
+        XCTAssertTrue(edges[6].isNaN)
+        assertClose(edges[7], Foundation.exp(1.0), rtol: 3e-7)
+        // A masked score contributes exactly nothing.
+        let p = Tensor([0, -.infinity, 1], shape: [1, 3]).softmax().scalars
+        XCTAssertEqual(p[1], 0)
     }
 
     func testDropoutMaskIsSeededAndScaled() {

@@ -76,3 +76,37 @@ final class TRLParityTests: XCTestCase {
         }
     }
 }
+
+extension TRLParityTests {
+    func testBestFitDecreasingMatchesTRLPackDataset() {
+        for c in Self.reference.bfd {
+            let rows = BestFitPacking.rows(lengths: c.lengths, capacity: c.max_length)
+            XCTAssertEqual(rows, c.rows, "capacity \(c.max_length) lengths \(c.lengths)")
+            XCTAssertEqual(rows.map { $0.map { c.lengths[$0] } }, c.seq_lengths)
+        }
+    }
+
+    func testPackedRowsMatchTRLPackingAndCollator() throws {
+        let p = Self.reference.packing
+        let data = table(p.rows, keys: ["prompt", "completion"])
+        let options = TokenizationOptions(maxLength: p.max_length)
+        let tokenized = try ExampleTokenizer(tokenizer: ByteTestTokenizer(), options: options)
+            .tokenize(try data.examples(), template: .plain)
+        let schedule = try EpochSchedule(dataset: tokenized, batchSize: 100, shuffle: false, padId: 0,
+                                         packCapacity: p.max_length)
+        XCTAssertEqual(schedule.units.count, p.packed.count)
+        for (unit, theirs) in zip(schedule.units, p.packed) {
+            let examples = unit.map { tokenized.examples[$0] }
+            XCTAssertEqual(examples.flatMap(\.inputIds), theirs.input_ids)
+            XCTAssertEqual(examples.map(\.length), theirs.seq_lengths)
+        }
+        // TRL's padding-free collator puts every packed row in one flat sequence; ours are rows of a
+        // batch. The real tokens, positions and labels must agree in order.
+        let batch = schedule.batch(at: DataPosition())
+        let real = batch.sequenceIds.indices.filter { batch.sequenceIds[$0] >= 0 }
+        XCTAssertEqual(real.map { batch.inputIds[$0] }, p.collated["input_ids"]![0])
+        XCTAssertEqual(real.map { batch.positionIds[$0] }, p.collated["position_ids"]![0])
+        XCTAssertEqual(real.map { batch.labels[$0] }, p.collated["labels"]![0])
+        XCTAssertEqual(batch.length, p.max_length)
+    }
+}

@@ -153,7 +153,12 @@ extension DataTable {
         var value = row["messages"]
         if case let .string(text)? = value {
             // CSV cells hold the list as JSON text.
-            value = try JSONRowReader.value(of: text, file: source, line: row.line)
+            do {
+                value = try JSONRowReader.value(of: text, file: source, line: row.line)
+            } catch let e as DataError {
+                throw DataError(file: source, line: row.line, key: "messages",
+                                "the text is not a JSON list of {role, content}: \(e.reason) (column \(e.column ?? 0))")
+            }
         }
         guard let value else {
             throw DataError(file: source, line: row.line, key: "messages", "missing column 'messages' (the row has \(row.keys))")

@@ -62,6 +62,12 @@ public struct DroppedExample: Sendable, Equatable {
     public var index: Int
     public var line: Int
     public var reason: Reason
+
+    public init(index: Int, line: Int, reason: Reason) {
+        self.index = index
+        self.line = line
+        self.reason = reason
+    }
 }
 
 /// What tokenization did to a data set; the shell shows it, and shows drops loudly.
@@ -76,6 +82,8 @@ public struct TokenizationSummary: Sendable, Equatable {
     /// Examples whose prompt tokens were not a prefix of the whole sequence's tokens (a token
     /// merged across the prompt/completion boundary); the completion starts where they diverge.
     public var boundaryMerges = 0
+
+    public init() {}
 
     /// Sentences for the person running training; empty when there is nothing to worry about.
     public var warnings: [String] {

@@ -5,6 +5,12 @@ public struct PreviewToken: Sendable, Equatable {
     public var text: String
     /// True when the model is trained to produce this token (its label is not -100).
     public var supervised: Bool
+
+    public init(id: Int, text: String, supervised: Bool) {
+        self.id = id
+        self.text = text
+        self.supervised = supervised
+    }
 }
 
 /// A rendered, tokenized row as the model will see it in training, for `data show N`.

@@ -36,6 +36,16 @@ final class TRLParityTests: XCTestCase {
         var packing: Packing
         var bfd: [BFD]
         var csv: [String: [[String: String]]]
+        struct Shuffle: Decodable {
+            struct Permutation: Decodable {
+                var seed: String
+                var stream: Int
+                var count: Int
+                var permutation: [Int]
+            }
+            var permutations: [Permutation]
+        }
+        var shuffle: Shuffle
     }
 
     static let reference: Reference = {

@@ -10,19 +10,31 @@ struct ByteTestTokenizer: TextTokenizer {
     var addsBOS = true
     var hasPad = true
 
+    private static let specialBytes = specials.map { Array($0.utf8) }
+
     func encode(_ text: String, addSpecialTokens: Bool) -> [Int] {
         let bytes = Array(text.utf8)
         var ids: [Int] = addSpecialTokens && addsBOS ? [1] : []
-        var i = 0
-        let specialBytes = Self.specials.map { Array($0.utf8) }
+        ids.reserveCapacity(bytes.count + 1)
+        // Longest first, so a merge never hides a longer one; plain index loops because debug
+        // builds make generic slicing slow.
         let mergeBytes = merges.map { Array($0.utf8) }.enumerated().sorted { $0.element.count > $1.element.count }
+        func matches(_ token: [UInt8], at i: Int) -> Bool {
+            if i + token.count > bytes.count { return false }
+            var k = 0
+            while k < token.count { if bytes[i + k] != token[k] { return false }; k += 1 }
+            return true
+        }
+        var i = 0
         outer: while i < bytes.count {
-            for (id, s) in specialBytes.enumerated() where bytes[i...].starts(with: s) {
-                ids.append(id)
-                i += s.count
-                continue outer
+            if bytes[i] == UInt8(ascii: "<") {
+                for id in 0..<Self.specialBytes.count where matches(Self.specialBytes[id], at: i) {
+                    ids.append(id)
+                    i += Self.specialBytes[id].count
+                    continue outer
+                }
             }
-            for (k, m) in mergeBytes where bytes[i...].starts(with: m) {
+            for (k, m) in mergeBytes where matches(m, at: i) {
                 ids.append(263 + k)
                 i += m.count
                 continue outer

@@ -51,3 +51,21 @@ final class ShippedDatasetTests: XCTestCase {
         XCTAssertGreaterThan(checked, 300)
     }
 }
+
+extension ShippedDatasetTests {
+    func testOneCallPreparationAndTemplateResolution() throws {
+        let table = try DataTable.parse(Array("{\"prompt\": \"P\", \"completion\": \"C\"}\n".utf8), kind: .jsonl, source: "x.jsonl")
+        let data = try table.tokenized(tokenizer: ByteTestTokenizer())
+        XCTAssertEqual(data.examples[0].inputIds, [1, 7 + 80, 7 + 67, 2])  // plain: prompt + completion + EOS
+        let dir = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("sft-data-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try "<<{prompt}>>{@completion}{completion}\n".write(to: dir.appendingPathComponent("t.tmpl"), atomically: true, encoding: .utf8)
+        let t = try PromptTemplate.resolve("t.tmpl", directory: dir)
+        XCTAssertEqual(try table.tokenized(template: t, tokenizer: ByteTestTokenizer()).examples[0].labels.suffix(2), [7 + 67, 2])
+        XCTAssertEqual(try PromptTemplate.resolve("gemma-turns").name, "gemma-turns")
+        XCTAssertThrowsError(try PromptTemplate.resolve("nope.tmpl", directory: dir)) {
+            XCTAssertTrue("\($0)".contains("unknown template 'nope.tmpl'"))
+        }
+    }
+}

@@ -64,6 +64,12 @@ final class ExampleTokenizerTests: XCTestCase {
         XCTAssertEqual(try paddingTokenId(of: IMEndEOS()), 6)
     }
 
+    func testDocsWorkedExample() throws {
+        let e = try ExampleTokenizer(tokenizer: tok).tokenize([pc("2+2=", "4")], template: .plain).examples[0]
+        XCTAssertEqual(e.inputIds, [1, 57, 50, 57, 68, 59, 2])
+        XCTAssertEqual(e.labels, [-100, -100, -100, -100, -100, 59, 2])
+    }
+
     func testFullSequenceLoss() throws {
         let t = try ExampleTokenizer(tokenizer: tok, options: TokenizationOptions(loss: .fullSequence))
         let e = try t.tokenize([pc("P:", "ok")], template: .plain).examples[0]

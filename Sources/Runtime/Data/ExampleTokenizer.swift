@@ -12,8 +12,8 @@ public struct TokenizationOptions: Sendable, Equatable {
     /// Longest sequence kept; longer ones lose their end (the start is kept). TRL's default is 1024.
     public var maxLength: Int
     public var loss: LossMode
-    /// Append the tokenizer's EOS, supervised, after the last supervised token unless that token is
-    /// already EOS (so the model learns to stop).
+    /// Append the tokenizer's EOS, supervised, at the end unless the last supervised run of tokens
+    /// already holds it (so the model learns to stop, and a chat turn closed by the EOS gets no second one).
     public var appendEOS: Bool
 
     public init(maxLength: Int = 1024, loss: LossMode = .completionOnly, appendEOS: Bool = true) {
@@ -188,8 +188,16 @@ public struct ExampleTokenizer: Sendable {
         var eosAppended = false
         let anySupervised = options.loss == .fullSequence || segments.contains { $0.supervised }
         if options.appendEOS, anySupervised, let eos = tokenizer.eosTokenId {
-            let last = supervised.lastIndex(of: true)
-            if last == nil || ids[last!] != eos {
+            // The last supervised run already holding the EOS (a completion ending in "</s>", or a
+            // chat turn closed by an end-of-turn token that is the EOS, as <|im_end|> in SmolLM2
+            // and Qwen) needs none; otherwise the EOS is appended and supervised.
+            var k = supervised.lastIndex(of: true) ?? -1
+            var hasEOS = false
+            while k >= 0 && supervised[k] {
+                if ids[k] == eos { hasEOS = true; break }
+                k -= 1
+            }
+            if !hasEOS {
                 ids.append(eos)
                 supervised.append(true)
                 eosAppended = true

@@ -154,8 +154,9 @@ enum ChatMLLayout {
 }
 
 extension SourceExample {
-    /// A field for templates: the row's own (mapped) column, else the canonical name the content
-    /// implies (`instruction`/`input`/`output` for prompt/completion rows and the reverse).
+    /// A field for templates: the row's own (mapped) column, else what the content says under a
+    /// canonical name (prompt/completion rows also answer to `instruction`/`output`, and alpaca
+    /// rows to `prompt`/`completion`).
     func field(_ key: String) -> String? {
         if let v = row[key] {
             switch v {
@@ -167,12 +168,13 @@ extension SourceExample {
             }
         }
         switch (content, key) {
-        case let (.promptCompletion(p, _), "instruction"): return p
+        case let (.promptCompletion(p, _), "prompt"), let (.promptCompletion(p, _), "instruction"): return p
+        case let (.promptCompletion(_, c), "completion"), let (.promptCompletion(_, c), "output"): return c
         case (.promptCompletion, "input"): return ""
-        case let (.promptCompletion(_, c), "output"): return c
-        case let (.instruction(i, _, _), "prompt"): return i
-        case let (.instruction(_, _, o), "completion"): return o
-        case (.instruction, "input"): return ""
+        case let (.instruction(i, _, _), "instruction"), let (.instruction(i, _, _), "prompt"): return i
+        case let (.instruction(_, x, _), "input"): return x
+        case let (.instruction(_, _, o), "output"), let (.instruction(_, _, o), "completion"): return o
+        case let (.text(t), "text"): return t
         default: return nil
         }
     }

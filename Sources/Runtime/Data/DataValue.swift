@@ -20,9 +20,10 @@ public indirect enum DataValue: Sendable, Equatable {
         }
     }
 
-    /// The value of `key` in an object (first occurrence), nil for other kinds or a missing key.
+    /// The value of `key` in an object (the last one when a key repeats, as Python's `json` reads
+    /// it), nil for other kinds or a missing key.
     public subscript(key: String) -> DataValue? {
-        if case let .object(pairs) = self { return pairs.first { $0.key == key }?.value }
+        if case let .object(pairs) = self { return pairs.last { $0.key == key }?.value }
         return nil
     }
 
@@ -50,7 +51,8 @@ public struct DataRow: Sendable, Equatable {
         self.line = line
     }
 
-    public subscript(key: String) -> DataValue? { fields.first { $0.key == key }?.value }
+    /// The field's value; the last one when a key repeats (as Python's `json` reads it).
+    public subscript(key: String) -> DataValue? { fields.last { $0.key == key }?.value }
 
     public var keys: [String] { fields.map(\.key) }
 

@@ -71,11 +71,15 @@ public struct EpochSchedule: Sendable {
         return g.permutation(units.count)
     }
 
-    /// The batch at `position` (its batch index must be below `batchesPerEpoch`).
+    /// The batch at `position` (its batch index must be below `batchesPerEpoch`). Computes the
+    /// epoch's order; to walk many batches use `EpochCursor`, which keeps it.
     public func batch(at position: DataPosition) -> TokenBatch {
+        batch(at: position, order: order(epoch: position.epoch))
+    }
+
+    func batch(at position: DataPosition, order: [Int]) -> TokenBatch {
         precondition(position.batch >= 0 && position.batch < batchesPerEpoch,
                      "batch \(position.batch) is outside 0..<\(batchesPerEpoch)")
-        let order = order(epoch: position.epoch)
         let slice = order[(position.batch * batchSize)..<min(order.count, (position.batch + 1) * batchSize)]
         let groups = slice.map { units[$0].map { dataset.examples[$0] } }
         return TokenBatch(groups: groups, padId: padId, padToMultipleOf: padToMultipleOf)
@@ -101,5 +105,33 @@ public struct EpochSchedule: Sendable {
             area += slice.count * ((longest + padToMultipleOf - 1) / padToMultipleOf * padToMultipleOf)
         }
         return area == 0 ? 0 : Double(real) / Double(area)
+    }
+}
+
+/// Walks a schedule batch after batch from a position (a fresh run's `DataPosition()` or one saved
+/// in a checkpoint), keeping the current epoch's order so each step costs only its batch.
+public struct EpochCursor: Sendable {
+    public let schedule: EpochSchedule
+    /// The position of the batch `next()` returns; save it to resume.
+    public private(set) var position: DataPosition
+    private var order: [Int]
+
+    public init(schedule: EpochSchedule, from position: DataPosition = DataPosition()) throws {
+        guard position.epoch >= 0, position.batch >= 0, position.batch < schedule.batchesPerEpoch else {
+            throw DataError(file: "", key: "position", "data position (epoch \(position.epoch), batch \(position.batch)) "
+                                + "does not exist: an epoch has \(schedule.batchesPerEpoch) batches")
+        }
+        self.schedule = schedule
+        self.position = position
+        order = schedule.order(epoch: position.epoch)
+    }
+
+    /// The batch at `position`, then advances (into the next epoch after its last batch).
+    public mutating func next() -> TokenBatch {
+        let batch = schedule.batch(at: position, order: order)
+        let after = schedule.position(after: position)
+        if after.epoch != position.epoch { order = schedule.order(epoch: after.epoch) }
+        position = after
+        return batch
     }
 }

@@ -164,6 +164,9 @@ public struct ExampleTokenizer: Sendable {
     /// Ids and the per-token "trained on" flags of segments, before truncation.
     /// `merged` is true when a boundary fell inside a token.
     public func tokens(of segments: [TextSegment]) -> (ids: [Int], supervised: [Bool], merged: Bool, eosAppended: Bool) {
+        // With full-sequence loss every boundary is irrelevant: one span, one encoding.
+        let segments = options.loss == .fullSequence && segments.count > 1
+            ? [TextSegment(segments.map(\.text).joined(), supervised: true)] : segments
         let whole = segments.map(\.text).joined()
         var ids = encode(whole)
         var supervised = [Bool](repeating: false, count: ids.count)

@@ -87,6 +87,15 @@ final class BatchingTests: XCTestCase {
             saved = again.position(after: saved)
         }
         XCTAssertEqual(resumed, straight)
+        // The cursor walks the same batches, and resumes from a saved position.
+        var cursor = try EpochCursor(schedule: s)
+        XCTAssertEqual((0..<10).map { _ in cursor.next() }, straight)
+        XCTAssertEqual(cursor.position, DataPosition(epoch: 2, batch: 2))
+        var resumedCursor = try EpochCursor(schedule: again, from: DataPosition(epoch: 1, batch: 3))
+        XCTAssertEqual((7..<10).map { _ in resumedCursor.next() }, Array(straight[7...]))
+        XCTAssertThrowsError(try EpochCursor(schedule: s, from: DataPosition(epoch: 0, batch: 4))) {
+            XCTAssertTrue("\($0)".contains("an epoch has 4 batches"), "\($0)")
+        }
         // Every example is seen once per epoch; the last batch of an epoch holds the remainder.
         let epoch0 = (0..<4).flatMap { s.batch(at: DataPosition(epoch: 0, batch: $0)).exampleIndices.flatMap { $0 } }
         XCTAssertEqual(epoch0.sorted(), Array(0..<10))

@@ -98,3 +98,10 @@ final class DataLoadingTests: XCTestCase {
         }
     }
 }
+
+extension DataLoadingTests {
+    func testRepeatedKeyReadsTheLastValueAsPythonDoes() throws {
+        let t = try parse("{\"text\": \"first\", \"text\": \"second\"}\n", .jsonl)
+        XCTAssertEqual(t.rows[0]["text"], .string("second"))
+    }
+}

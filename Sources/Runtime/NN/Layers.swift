@@ -52,12 +52,13 @@ public final class RMSNorm: Module {
 }
 
 /// Inverted dropout, active only in training mode, with its own seeded stream (saved with a
-/// checkpoint through `generator` so a resumed run draws the same masks).
+/// checkpoint through `generator` so a resumed run draws the same masks). Give every dropout
+/// its own stream, e.g. `rng.derived(layerIndex)`, or all of them draw the same masks.
 public final class Dropout: Module {
     public let p: Float
     public var generator: SeededGenerator
 
-    public init(_ p: Float, generator: SeededGenerator = SeededGenerator()) {
+    public init(_ p: Float, generator: SeededGenerator) {
         precondition(p >= 0 && p < 1, "Dropout: probability \(p) must be in [0, 1)")
         self.p = p
         self.generator = generator

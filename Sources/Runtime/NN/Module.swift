@@ -19,8 +19,9 @@
 open class Module {
     private var parameterSlots: [(name: String, tensor: Tensor)] = []
     private var childSlots: [(name: String, module: Module)] = []
-    /// Training mode (dropout active); set for a whole tree with `train(_:)`.
-    public private(set) var isTraining = true
+    /// Training mode (dropout active). Off by default, as after HF's from_pretrained: a trainer
+    /// calls `train()` on the whole tree once its modules (adapters included) are in place.
+    public private(set) var isTraining = false
 
     public init() {}
 
@@ -130,6 +131,8 @@ open class Module {
     public func replaceModules(_ transform: (String, Module) throws -> Module?) rethrows -> [String] {
         var replaced: [String] = []
         for (path, m) in namedModules() where !path.isEmpty {
+            // The old subtree of a replaced module is no longer part of the tree.
+            if replaced.contains(where: { path.hasPrefix($0 + ".") }) { continue }
             if let r = try transform(path, m) {
                 try? replace(path: path, with: r)  // path came from namedModules, so it exists
                 replaced.append(path)

@@ -23,4 +23,19 @@ extension Module {
         }
         return unexpected
     }
+
+    /// Replaces every trainable parameter backed by read-only (memory-mapped) storage with an
+    /// owned copy, so an optimizer can update it in place (full fine-tuning of loaded weights).
+    /// Frozen parameters stay mapped. Returns the names copied.
+    @discardableResult
+    public func makeTrainableParametersWritable() -> [String] {
+        var copied: [String] = []
+        for (name, t) in trainableParameters() where t.storage.isReadOnly {
+            let owned = t.copy()
+            owned.requiresGrad = true
+            try? setParameter(path: name, owned)  // the name came from this tree
+            copied.append(name)
+        }
+        return copied
+    }
 }

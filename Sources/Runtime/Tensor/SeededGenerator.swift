@@ -25,6 +25,12 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable, Equatable, Codab
         return z ^ (z >> 31)
     }
 
+    /// An independent stream for a sub-component (a layer's dropout, a data shuffle): its seed
+    /// is this stream's value at a far-away index chosen by `stream`, so it does not overlap.
+    public func derived(_ stream: UInt64) -> SeededGenerator {
+        SeededGenerator(seed: value(at: 0x8000_0000_0000_0000 ^ stream))
+    }
+
     public mutating func next() -> UInt64 {
         let v = value(at: counter)
         counter &+= 1

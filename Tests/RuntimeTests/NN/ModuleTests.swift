@@ -99,6 +99,24 @@ final class ModuleTests: XCTestCase {
         XCTAssertEqual(replaced, ["model.layers.1.q_proj"])
     }
 
+    func testMappedTrainableWeightsBecomeWritableCopies() throws {
+        var g = SeededGenerator()
+        let m = TinyModel(generator: &g)
+        // A read-only tensor over bytes someone else owns, as a checkpoint loader gives it.
+        final class Owner {}
+        let values = [Float](repeating: 0.25, count: 40)
+        let bytes = UnsafeMutableRawBufferPointer.allocate(byteCount: 160, alignment: 16)
+        defer { bytes.deallocate() }
+        values.withUnsafeBytes { bytes.copyMemory(from: $0) }
+        try m.setParameter(path: "model.embed_tokens.weight", Tensor.float32(bytes: UnsafeRawBufferPointer(bytes), shape: [10, 4], owner: Owner()))
+        m.parameter(at: "model.embed_tokens.weight")!.requiresGrad = true
+        XCTAssertEqual(m.makeTrainableParametersWritable(), ["model.embed_tokens.weight"])
+        let w = m.parameter(at: "model.embed_tokens.weight")!
+        XCTAssertFalse(w.storage.isReadOnly)
+        XCTAssertTrue(w.requiresGrad)
+        XCTAssertEqual(w.scalars, values)
+    }
+
     func testLoadParametersByName() throws {
         var g = SeededGenerator()
         let m = TinyModel(generator: &g)
@@ -126,9 +144,12 @@ final class ModuleTests: XCTestCase {
         XCTAssertTrue(lin.weight.scalars.allSatisfy { abs($0) <= 1 / (3 as Float).squareRoot() })
         let ln = LayerNorm(3)
         assertClose(ln(x).scalars, layerNorm(x, weight: nil, bias: nil).scalars, rtol: 1e-6, atol: 1e-6)
-        let drop = Dropout(0.5)
+        let drop = Dropout(0.5, generator: SeededGenerator().derived(3))
+        XCTAssertTrue(drop(x) === x, "modules start in eval mode: identity")
+        drop.train()
         XCTAssertNotEqual(drop(x).scalars, x.scalars)
         drop.train(false)
-        XCTAssertTrue(drop(x) === x, "eval mode: identity")
+        XCTAssertTrue(drop(x) === x)
+        XCTAssertNotEqual(SeededGenerator().derived(1).seed, SeededGenerator().derived(2).seed)
     }
 }

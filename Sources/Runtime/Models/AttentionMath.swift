@@ -5,18 +5,22 @@ import Foundation
 /// q is [B, T, H, D], k and v are [B, T, KV, D] with H a multiple of KV; the result is
 /// [B, T, H * D]. Query heads are grouped by the key/value head they share, so the products
 /// run per KV head over [rep * T] query rows without copying keys. `sequenceIds` ([B * T])
-/// restrict attention to earlier tokens of the same packed example.
-func composedCausalAttention(q: Tensor, k: Tensor, v: Tensor, sequenceIds: [Int]?) -> Tensor {
+/// restrict attention to earlier tokens of the same packed example. With a KV cache, k and v
+/// hold `past` earlier tokens before the T new ones ([B, past + T, KV, D]).
+func composedCausalAttention(q: Tensor, k: Tensor, v: Tensor, sequenceIds: [Int]?, past: Int = 0) -> Tensor {
     let (B, T, H, D) = (q.shape[0], q.shape[1], q.shape[2], q.shape[3])
     let KV = k.shape[2]
-    precondition(H % KV == 0 && k.shape == [B, T, KV, D] && v.shape == k.shape,
-                 "attention: q \(q.shape), k \(k.shape), v \(v.shape)")
+    precondition(H % KV == 0 && k.shape == [B, past + T, KV, D] && v.shape == k.shape,
+                 "attention: q \(q.shape), k \(k.shape), v \(v.shape), past \(past)")
+    precondition(past == 0 || sequenceIds == nil, "attention: packed sequences with a KV cache")
     let rep = H / KV
     let queries = q.permuted([0, 2, 1, 3]).reshaped([B, KV, rep * T, D])
     let keys = k.permuted([0, 2, 1, 3])
     let values = v.permuted([0, 2, 1, 3])
     let scores = matmul(queries, keys, transposeB: true) * (1 / Float(D).squareRoot())   // [B, KV, rep*T, T]
-    let probs = (scores + attentionMask(batch: B, length: T, repeats: rep, sequenceIds: sequenceIds)).softmax()
+    let mask = past > 0 ? cachedAttentionMask(length: T, past: past, repeats: rep)
+        : attentionMask(batch: B, length: T, repeats: rep, sequenceIds: sequenceIds)
+    let probs = (scores + mask).softmax()
     let out = matmul(probs, values)                                                          // [B, KV, rep*T, D]
     return out.reshaped([B, H, T, D]).permuted([0, 2, 1, 3]).reshaped([B, T, H * D])
 }
@@ -38,6 +42,14 @@ func attentionMask(batch B: Int, length T: Int, repeats rep: Int, sequenceIds: [
         }
     }
     return Tensor(m, shape: [B, 1, rep * T, T])
+}
+
+/// Mask of T new queries (absolute positions past..<past+T) over past + T keys: [rep * T, past + T].
+func cachedAttentionMask(length T: Int, past: Int, repeats rep: Int) -> Tensor {
+    let keys = past + T
+    var m = [Float](repeating: 0, count: rep * T * keys)
+    for r in 0..<(rep * T) { for j in (past + r % T + 1)..<keys { m[r * keys + j] = -1e30 } }
+    return Tensor(m, shape: [rep * T, keys])
 }
 
 /// Rotary embedding tables for HF's half-rotation layout: cos and sin [N, D] for N token

@@ -30,13 +30,18 @@ public struct ModelInput: Sendable, Equatable {
 /// multiplied by `headWeight`, give next-token logits.
 public protocol CausalLM: Module {
     var config: ModelConfig { get }
-    /// Final hidden states (after the last norm): [batch, length, hidden].
-    func hiddenStates(_ batch: ModelInput) -> Tensor
+    /// Final hidden states (after the last norm): [batch, length, hidden]. With a cache
+    /// (generation, batch 1), the input's tokens follow the cached ones: their positions must
+    /// continue from `cache.length`, and their keys and values are appended to the cache.
+    func hiddenStates(_ batch: ModelInput, cache: KVCache?) -> Tensor
     /// The output head [vocab, hidden]; the embedding table itself when the head is tied.
     var headWeight: Tensor { get }
 }
 
 extension CausalLM {
+    /// Final hidden states without a cache: [batch, length, hidden].
+    public func hiddenStates(_ batch: ModelInput) -> Tensor { hiddenStates(batch, cache: nil) }
+
     /// Logits for every position: [batch, length, vocab]. Evaluation and parity tests only;
     /// training goes through `loss`, which never needs all of them at once.
     public func logits(_ batch: ModelInput) -> Tensor {

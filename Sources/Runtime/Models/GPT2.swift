@@ -21,15 +21,16 @@ public final class GPT2Model: Module, CausalLM {
     private var transformer: Module { child("transformer") }
     public var headWeight: Tensor { transformer.child("wte", as: Embedding.self).weight }
 
-    public func hiddenStates(_ batch: ModelInput) -> Tensor {
+    public func hiddenStates(_ batch: ModelInput, cache: KVCache?) -> Tensor {
         precondition(batch.positions.allSatisfy { $0 < config.maxPositionEmbeddings },
                      "GPT-2: position beyond n_positions \(config.maxPositionEmbeddings)")
         let tokens = transformer.child("wte", as: Embedding.self)(batch.ids)
         let positions = transformer.child("wpe", as: Embedding.self)(batch.positions)
         var x = (tokens + positions).reshaped([batch.batch, batch.length, config.hiddenSize])
-        for block in transformer.child("h", as: ModuleList.self).children {
-            x = (block.module as! GPT2Block)(x, sequenceIds: batch.sequenceIds)
+        for (layer, block) in transformer.child("h", as: ModuleList.self).children.enumerated() {
+            x = (block.module as! GPT2Block)(x, sequenceIds: batch.sequenceIds, cache: cache, layer: layer)
         }
+        cache?.commit(batch.length)
         return transformer.child("ln_f", as: LayerNorm.self)(x)
     }
 
@@ -62,14 +63,16 @@ final class GPT2Block: Module {
     }
 
     /// x [B, T, C] -> [B, T, C].
-    func callAsFunction(_ x: Tensor, sequenceIds: [Int]?) -> Tensor {
+    func callAsFunction(_ x: Tensor, sequenceIds: [Int]?, cache: KVCache?, layer: Int) -> Tensor {
         let (B, T, C) = (x.shape[0], x.shape[1], x.shape[2])
         let attn: Module = child("attn"), mlp: Module = child("mlp")
         let qkvProjection: any LinearLayer = attn.child("c_attn"), outProjection: any LinearLayer = attn.child("c_proj")
         let upProjection: any LinearLayer = mlp.child("c_fc"), downProjection: any LinearLayer = mlp.child("c_proj")
         let ln1: LayerNorm = child("ln_1"), ln2: LayerNorm = child("ln_2")
         let qkv = qkvProjection.callAsFunction(ln1(x)).split(lastAxis: [C, C, C]).map { $0.reshaped([B, T, heads, C / heads]) }
-        let mixed = composedCausalAttention(q: qkv[0], k: qkv[1], v: qkv[2], sequenceIds: sequenceIds)
+        let past = cache?.length ?? 0
+        let (k, v) = cache?.append(layer: layer, k: qkv[1], v: qkv[2]) ?? (qkv[1], qkv[2])
+        let mixed = composedCausalAttention(q: qkv[0], k: k, v: v, sequenceIds: sequenceIds, past: past)
         let h = x + outProjection.callAsFunction(mixed)
         let up = upProjection.callAsFunction(ln2(h)).activation(activation)
         return h + downProjection.callAsFunction(up)

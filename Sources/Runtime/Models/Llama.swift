@@ -26,12 +26,13 @@ public final class LlamaModel: Module, CausalLM {
             : child("lm_head", as: Linear.self).weight
     }
 
-    public func hiddenStates(_ batch: ModelInput) -> Tensor {
+    public func hiddenStates(_ batch: ModelInput, cache: KVCache?) -> Tensor {
         let rotary = RotaryTables(positions: batch.positions, headDim: config.headDim, inverseFrequencies: inverseFrequencies)
         var x = model.child("embed_tokens", as: Embedding.self)(batch.ids).reshaped([batch.batch, batch.length, config.hiddenSize])
-        for block in model.child("layers", as: ModuleList.self).children {
-            x = (block.module as! LlamaBlock)(x, rotary: rotary, sequenceIds: batch.sequenceIds)
+        for (layer, block) in model.child("layers", as: ModuleList.self).children.enumerated() {
+            x = (block.module as! LlamaBlock)(x, rotary: rotary, sequenceIds: batch.sequenceIds, cache: cache, layer: layer)
         }
+        cache?.commit(batch.length)
         return model.child("norm", as: RMSNorm.self)(x)
     }
 }
@@ -63,7 +64,7 @@ final class LlamaBlock: Module {
     }
 
     /// x [B, T, C] -> [B, T, C].
-    func callAsFunction(_ x: Tensor, rotary: RotaryTables, sequenceIds: [Int]?) -> Tensor {
+    func callAsFunction(_ x: Tensor, rotary: RotaryTables, sequenceIds: [Int]?, cache: KVCache?, layer: Int) -> Tensor {
         let (B, T) = (x.shape[0], x.shape[1])
         let attn: Module = child("self_attn"), mlp: Module = child("mlp")
         func project(_ name: String, _ input: Tensor, heads n: Int) -> Tensor {
@@ -78,8 +79,10 @@ final class LlamaBlock: Module {
         let normed = inputNorm(x)
         let q = applyRotary(project("q_proj", normed, heads: heads), rotary)
         let k = applyRotary(project("k_proj", normed, heads: kvHeads), rotary)
-        let v = project("v_proj", normed, heads: kvHeads)
-        let mixed = composedCausalAttention(q: q, k: k, v: v, sequenceIds: sequenceIds)
+        let past = cache?.length ?? 0
+        let (keys, values) = cache?.append(layer: layer, k: k, v: project("v_proj", normed, heads: kvHeads))
+            ?? (k, project("v_proj", normed, heads: kvHeads))
+        let mixed = composedCausalAttention(q: q, k: keys, v: values, sequenceIds: sequenceIds, past: past)
         let outProjection: any LinearLayer = attn.child("o_proj")
         let h = x + outProjection.callAsFunction(mixed)
         let m = postNorm(h)

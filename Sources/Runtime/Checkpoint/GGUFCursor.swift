@@ -48,7 +48,11 @@ struct GGUFCursor {
         case 3: return .int(Int64(try read(Int16.self)))
         case 4: return .uint(UInt64(try read(UInt32.self)))
         case 5: return .int(Int64(try read(Int32.self)))
-        case 6: return .float(Double(Float(bitPattern: try read(UInt32.self))))
+        case 6:
+            // Writers store decimal settings (1e-5) as float32; keep the shortest decimal that
+            // round-trips, as config.json would have it, rather than 9.99999974e-06.
+            let value = Float(bitPattern: try read(UInt32.self))
+            return .float(value.isFinite ? Double(value.description) ?? Double(value) : Double(value))
         case 7:
             let b = try read(UInt8.self)
             guard b <= 1 else { throw CheckpointError.malformed(file: fileName, reason: "bool value \(b) at byte \(position - 1)") }

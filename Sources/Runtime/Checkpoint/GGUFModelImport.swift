@@ -41,6 +41,10 @@ extension GGUFFile {
             throw CheckpointError.invalidConfig(file: fileName, key: "\(arch).attention.head_count_kv", reason: "\(kvHeads) does not divide the head count \(heads)")
         }
         let headDim = try integer("attention.key_length") ?? hidden / heads
+        guard headDim > 0, headDim % 2 == 0, headDim <= hidden else {
+            throw CheckpointError.invalidConfig(file: fileName, key: "\(arch).attention.key_length",
+                                                reason: "head dimension \(headDim) must be even, positive and at most the embedding length \(hidden)")
+        }
         guard let vocab = try integer("vocab_size") ?? metadata["tokenizer.ggml.tokens"]?.arrayValue?.count else {
             throw CheckpointError.invalidConfig(file: fileName, key: "\(arch).vocab_size", reason: "missing, and no tokenizer.ggml.tokens list")
         }
@@ -81,7 +85,8 @@ extension GGUFFile {
             var tensor = try self.tensor(info.name).renamed(hfName)
             if permuted, hfName.hasSuffix("q_proj.weight") || hfName.hasSuffix("k_proj.weight") {
                 let heads = hfName.hasSuffix("q_proj.weight") ? config.numAttentionHeads : config.numKeyValueHeads
-                guard tensor.shape.count == 2, config.headDim % 2 == 0, tensor.shape[0] == heads * config.headDim else {
+                let (rows, overflow) = heads.multipliedReportingOverflow(by: config.headDim)
+                guard tensor.shape.count == 2, config.headDim > 0, config.headDim % 2 == 0, !overflow, tensor.shape[0] == rows else {
                     throw CheckpointError.invalidTensor(file: fileName, tensor: info.name, reason:
                         "shape \(tensor.shape) does not have \(heads) heads of \(config.headDim) rows")
                 }

@@ -14,13 +14,18 @@ final class CheckpointRobustnessTests: XCTestCase {
         return data
     }
 
-    private func assertSafetensorsError(_ bytes: Data, _ fragments: String..., line: UInt = #line) {
-        XCTAssertThrowsError(try SafetensorsFile(store: HeapBytes(bytes), fileName: "bad.safetensors"), line: line) { error in
+    /// `parse` throws a CheckpointError whose text names `fileName` and holds every fragment.
+    private func assertRefused(_ fileName: String, _ fragments: [String], line: UInt, _ parse: (String) throws -> Any) {
+        XCTAssertThrowsError(try parse(fileName), line: line) { error in
             XCTAssertTrue(error is CheckpointError, "\(error)", line: line)
             let text = "\(error)"
-            XCTAssertTrue(text.contains("bad.safetensors"), text, line: line)
+            XCTAssertTrue(text.contains(fileName), text, line: line)
             for fragment in fragments { XCTAssertTrue(text.contains(fragment), "'\(fragment)' not in: \(text)", line: line) }
         }
+    }
+
+    private func assertSafetensorsError(_ bytes: Data, _ fragments: String..., line: UInt = #line) {
+        assertRefused("bad.safetensors", fragments, line: line) { try SafetensorsFile(store: HeapBytes(bytes), fileName: $0) }
     }
 
     func testSafetensorsErrors() throws {
@@ -53,12 +58,7 @@ final class CheckpointRobustnessTests: XCTestCase {
     }
 
     private func assertGGUFError(_ bytes: Data, _ fragments: String..., line: UInt = #line) {
-        XCTAssertThrowsError(try GGUFFile(store: HeapBytes(bytes), fileName: "bad.gguf"), line: line) { error in
-            XCTAssertTrue(error is CheckpointError, "\(error)", line: line)
-            let text = "\(error)"
-            XCTAssertTrue(text.contains("bad.gguf"), text, line: line)
-            for fragment in fragments { XCTAssertTrue(text.contains(fragment), "'\(fragment)' not in: \(text)", line: line) }
-        }
+        assertRefused("bad.gguf", fragments, line: line) { try GGUFFile(store: HeapBytes(bytes), fileName: $0) }
     }
 
     /// Byte offset of the tensor info whose name is `name` (its length prefix).

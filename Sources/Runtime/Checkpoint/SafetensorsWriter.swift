@@ -29,6 +29,33 @@ public struct SafetensorsEntry {
         }
     }
 
+    /// Float32 values stored as `dtype` (.f32, .f16 or .bf16), rounded to nearest even as
+    /// PyTorch's `.to(dtype)` does; half-precision checkpoints are half the size.
+    public init(name: String, shape: [Int], floats: [Float], as dtype: StoredDType) {
+        precondition([.f32, .f16, .bf16].contains(dtype), "tensor \(name): cannot store floats as \(dtype.rawValue)")
+        precondition(checkedElementCount(shape) == floats.count, "tensor \(name): \(floats.count) values for shape \(shape)")
+        self.init(name: name, dtype: dtype, shape: shape) { out in
+            switch dtype {
+            case .f16: for (i, v) in floats.enumerated() { out.storeBytes(of: Float16(v).bitPattern, toByteOffset: 2 * i, as: UInt16.self) }
+            case .bf16: for (i, v) in floats.enumerated() { out.storeBytes(of: bfloat16Bits(v), toByteOffset: 2 * i, as: UInt16.self) }
+            default: floats.withUnsafeBytes { out.copyMemory(from: $0) }
+            }
+        }
+    }
+
+    /// A stored tensor written back unchanged (rows in tensor order). Quantized GGUF tensors
+    /// cannot be stored in safetensors; decode them first.
+    public init(_ tensor: StoredTensor, name: String? = nil) {
+        precondition(!tensor.dtype.isQuantized, "tensor \(tensor.name): safetensors cannot store \(tensor.dtype.rawValue)")
+        self.init(name: name ?? tensor.name, dtype: tensor.dtype, shape: tensor.shape) { out in
+            guard tensor.rowOrder != nil else { return out.copyMemory(from: tensor.bytes) }
+            let rowBytes = tensor.rowByteCount
+            for row in 0..<tensor.rowCount {
+                UnsafeMutableRawBufferPointer(rebasing: out[(row * rowBytes)..<((row + 1) * rowBytes)]).copyMemory(from: tensor.rowBytes(row))
+            }
+        }
+    }
+
     /// Integers (ids, labels) stored as I64.
     public init(name: String, shape: [Int], int64: [Int]) {
         precondition(checkedElementCount(shape) == int64.count, "tensor \(name): \(int64.count) values for shape \(shape)")
@@ -82,6 +109,14 @@ public enum SafetensorsWriter {
         }
         return "{" + parts.joined(separator: ",") + "}"
     }
+}
+
+/// bfloat16 bits of `value`: round to nearest even on the dropped 16 bits; NaN stays NaN.
+func bfloat16Bits(_ value: Float) -> UInt16 {
+    let bits = value.bitPattern
+    if value.isNaN { return UInt16(bits >> 16) | 0x0040 }
+    let rounded = bits &+ 0x7FFF &+ ((bits >> 16) & 1)
+    return UInt16(rounded >> 16)
 }
 
 /// A JSON string literal for `text` (quotes, backslashes and control characters escaped).

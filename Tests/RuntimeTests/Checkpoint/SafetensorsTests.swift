@@ -88,3 +88,35 @@ final class SafetensorsTests: XCTestCase {
         XCTAssertEqual(values, values.map { Float(bitPattern: $0.bitPattern & 0xFFFF_0000) })
     }
 }
+
+final class SafetensorsHalfWriterTests: XCTestCase {
+    /// Writing float32 as F16/BF16 rounds like PyTorch: the reference file's f16/bf16 tensors
+    /// (rounded by torch from float32) come back bit for bit when their values are re-encoded.
+    func testHalfPrecisionWritingRoundsToNearestEven() throws {
+        let folder = try temporaryFolder(self)
+        let url = folder.appendingPathComponent("half.safetensors")
+        // Expected values are torch's `.to(dtype)` of the same floats.
+        // 1 + 2^-8 lies exactly between two bfloat16 values: ties go to the even one (1.0);
+        // 1 + 3 * 2^-8 rounds up to 1 + 2^-6 (even); 1e-8 is below half the smallest float16
+        // subnormal (so 0) but has a bfloat16 neighbour.
+        let values: [Float] = [1 + 1 / 256, 1 + 3 / 256, -3.140625, 65504, 1e-8, .infinity, Float.leastNormalMagnitude]
+        try SafetensorsWriter.write([
+            SafetensorsEntry(name: "bf16", shape: [7], floats: values, as: .bf16),
+            SafetensorsEntry(name: "f16", shape: [7], floats: values, as: .f16),
+        ], to: url)
+        let file = try SafetensorsFile(url: url)
+        XCTAssertEqual(try file.tensor("bf16").floats(), [1, 1 + 4 / 256, -3.140625, 65536, 1.0011717677116394e-08, .infinity, Float.leastNormalMagnitude])
+        XCTAssertEqual(try file.tensor("f16").floats(), [1 + 1 / 256, 1 + 3 / 256, -3.140625, 65504, 0, .infinity, 0])
+
+        let reference = try SafetensorsFile(url: fixtureURL("checkpoint/dtypes.safetensors"))
+        for name in ["bf16", "f16"] {
+            let t = try reference.tensor(name)
+            let again = folder.appendingPathComponent("\(name).safetensors")
+            try SafetensorsWriter.write([SafetensorsEntry(name: name, shape: t.shape, floats: t.floats(), as: t.dtype),
+                                         SafetensorsEntry(t, name: "copy")], to: again)
+            let back = try SafetensorsFile(url: again)
+            XCTAssertEqual(Array(try back.tensor(name).bytes), Array(t.bytes), name)
+            XCTAssertEqual(Array(try back.tensor("copy").bytes), Array(t.bytes), name)
+        }
+    }
+}

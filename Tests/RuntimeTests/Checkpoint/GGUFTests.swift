@@ -65,22 +65,27 @@ final class GGUFTests: XCTestCase {
         }
     }
 
-    /// A GGUF converted the way convert_hf_to_gguf.py does it (q/k rows permuted) loads back to
-    /// exactly the HF folder's config and tensors.
-    func testTinyLlamaGGUFLoadsToTheHFTensors() throws {
-        let gguf = try ModelCheckpoint.load(from: fixtureURL("gguf/tiny-llama.gguf"))
-        let hf = try ModelCheckpoint.load(from: fixtureURL("models/llama-tied"))
-        var expectedConfig = hf.config
-        expectedConfig.padTokenId = nil
-        XCTAssertEqual(gguf.config, expectedConfig)
-        XCTAssertTrue(gguf.config.tieWordEmbeddings, "no output.weight means a tied head")
-        XCTAssertEqual(Set(gguf.tensors.keys), Set(hf.tensors.keys))
-        for (name, tensor) in hf.tensors {
-            let loaded = try gguf.tensor(name)
-            XCTAssertEqual(loaded.shape, tensor.shape, name)
-            XCTAssertEqual(loaded.floats(), tensor.floats(), name)
+    /// GGUFs converted the way convert_hf_to_gguf.py does it (for llama, q/k rows permuted)
+    /// load back to exactly the HF folders' configs and tensors.
+    func testTinyGGUFsLoadToTheHFTensors() throws {
+        for name in ["llama-tied", "qwen2"] {
+            let gguf = try ModelCheckpoint.load(from: fixtureURL("gguf/tiny-\(name).gguf"))
+            let hf = try ModelCheckpoint.load(from: fixtureURL("models/\(name)"))
+            XCTAssertEqual(gguf.config, hf.config, name)
+            XCTAssertEqual(Set(gguf.tensors.keys), Set(hf.tensors.keys), name)
+            for (tensorName, tensor) in hf.tensors {
+                let loaded = try gguf.tensor(tensorName)
+                XCTAssertEqual(loaded.dtype, tensor.dtype, "\(name) \(tensorName)")
+                XCTAssertEqual(loaded.shape, tensor.shape, "\(name) \(tensorName)")
+                XCTAssertEqual(loaded.floats(), tensor.floats(), "\(name) \(tensorName)")
+            }
         }
-        XCTAssertNotNil(gguf.tensors["model.layers.1.self_attn.k_proj.weight"]?.rowOrder, "k rows are un-permuted")
+        let llama = try ModelCheckpoint.load(from: fixtureURL("gguf/tiny-llama-tied.gguf"))
+        XCTAssertTrue(llama.config.tieWordEmbeddings, "no output.weight means a tied head")
+        XCTAssertNotNil(llama.tensors["model.layers.1.self_attn.k_proj.weight"]?.rowOrder, "llama k rows are un-permuted")
+        let qwen = try ModelCheckpoint.load(from: fixtureURL("gguf/tiny-qwen2.gguf"))
+        XCTAssertTrue(qwen.config.qkvBias)
+        XCTAssertNil(qwen.tensors["model.layers.1.self_attn.k_proj.weight"]?.rowOrder, "qwen2 is not permuted")
     }
 
     func testNameMapping() {

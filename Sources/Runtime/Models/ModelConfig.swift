@@ -107,7 +107,9 @@ public struct ModelConfig: Codable, Sendable, Equatable {
             numAttentionHeads = try c.positive(.nHead)
             numKeyValueHeads = numAttentionHeads
             maxPositionEmbeddings = try c.positive(.nPositions)
-            intermediateSize = try c.positiveIfPresent(.nInner) ?? 4 * hiddenSize
+            let (fourTimes, overflow) = hiddenSize.multipliedReportingOverflow(by: 4)
+            try c.require(!overflow, .nEmbd, "\(hiddenSize) is too large")
+            intermediateSize = try c.positiveIfPresent(.nInner) ?? fourTimes
             normEpsilon = try c.decodeIfPresent(Double.self, forKey: .layerNormEpsilon) ?? 1e-5
             hiddenAct = try c.decodeIfPresent(String.self, forKey: .activationFunction) ?? "gelu_new"
             tieWordEmbeddings = try c.decodeIfPresent(Bool.self, forKey: .tieWordEmbeddings) ?? true
@@ -145,7 +147,9 @@ public struct ModelConfig: Codable, Sendable, Equatable {
             tieWordEmbeddings = try c.decodeIfPresent(Bool.self, forKey: .tieWordEmbeddings) ?? false
             // transformers >= 5 writes `rope_parameters` {rope_theta, rope_type, ...}; older
             // configs (and the Hub) have top-level `rope_theta` and `rope_scaling`.
+            var ropeKey = CodingKeys.ropeScaling
             if let parameters = try c.decodeIfPresent(RopeScaling.self, forKey: .ropeParameters) {
+                ropeKey = .ropeParameters
                 ropeTheta = parameters.ropeTheta ?? 10000
                 ropeScaling = parameters.type == "default" ? nil : parameters
             } else {
@@ -155,12 +159,12 @@ public struct ModelConfig: Codable, Sendable, Equatable {
             }
             try c.require(ropeTheta > 0, .ropeTheta, "must be positive")
             if let scaling = ropeScaling {
-                try c.require(RopeScaling.supportedTypes.contains(scaling.type), .ropeScaling,
+                try c.require(RopeScaling.supportedTypes.contains(scaling.type), ropeKey,
                               "unsupported rope type '\(scaling.type)' (supported: \(RopeScaling.supportedTypes.sorted().joined(separator: ", ")))")
-                try c.require(scaling.factor > 0, .ropeScaling, "factor must be positive")
+                try c.require(scaling.factor > 0, ropeKey, "factor must be positive")
                 if scaling.type == "llama3" {
                     try c.require(scaling.lowFreqFactor != nil && scaling.highFreqFactor != nil && scaling.originalMaxPositionEmbeddings != nil,
-                                  .ropeScaling, "llama3 scaling needs low_freq_factor, high_freq_factor and original_max_position_embeddings")
+                                  ropeKey, "llama3 scaling needs low_freq_factor, high_freq_factor and original_max_position_embeddings")
                 }
             }
             let attentionBias = try c.decodeIfPresent(Bool.self, forKey: .attentionBias) ?? false

@@ -111,7 +111,7 @@ final class CheckpointRobustnessTests: XCTestCase {
     /// Seeded random byte flips and truncations of valid files: parsing either throws a
     /// CheckpointError or succeeds, and whatever it accepts decodes without going out of bounds.
     func testFuzzedHeadersNeverCrash() throws {
-        var rng = SeededGenerator(seed: 42)
+        var rng = FuzzGenerator(seed: 42)
         let cases: [(String, Data, Int)] = try [
             ("checkpoint/dtypes.safetensors", 0), ("gguf/types.gguf", 1), ("gguf/tiny-llama-tied.gguf", 1), ("gguf/tiny-qwen2.gguf", 1),
         ].map { path, kind in

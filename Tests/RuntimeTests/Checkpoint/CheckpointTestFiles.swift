@@ -10,7 +10,7 @@ func temporaryFolder(_ test: XCTestCase) throws -> URL {
 }
 
 /// SplitMix64: a tiny seeded generator so fuzz cases are the same on every run.
-struct SeededGenerator: RandomNumberGenerator {
+struct FuzzGenerator: RandomNumberGenerator {
     var state: UInt64
     init(seed: UInt64) { state = seed }
     mutating func next() -> UInt64 {

@@ -1,0 +1,91 @@
+/// The Llama family (Llama 2/3, SmolLM/SmolLM2, Mistral, Qwen2): RMSNorm, rotary positions
+/// (with `rope_theta` and Llama-3 / linear scaling), grouped-query attention, SwiGLU MLP,
+/// tied or untied head; Qwen2 has biases on q/k/v. Parameter names are HF's.
+public final class LlamaModel: Module, CausalLM {
+    public let config: ModelConfig
+    let inverseFrequencies: [Double]
+
+    public init(config: ModelConfig, generator: inout SeededGenerator) {
+        self.config = config
+        inverseFrequencies = ropeInverseFrequencies(headDim: config.headDim, theta: config.ropeTheta, scaling: config.ropeScaling)
+        super.init()
+        let model = Module()
+        model.setChild("embed_tokens", Embedding(config.vocabSize, config.hiddenSize, generator: &generator))
+        model.setChild("layers", ModuleList((0..<config.numHiddenLayers).map { _ in LlamaBlock(config, generator: &generator) }))
+        model.setChild("norm", RMSNorm(config.hiddenSize, eps: Float(config.normEpsilon)))
+        setChild("model", model)
+        if !config.tieWordEmbeddings {
+            setChild("lm_head", Linear(config.hiddenSize, config.vocabSize, bias: false, generator: &generator))
+        }
+    }
+
+    private var model: Module { child("model") }
+
+    public var headWeight: Tensor {
+        config.tieWordEmbeddings ? model.child("embed_tokens", as: Embedding.self).weight
+            : child("lm_head", as: Linear.self).weight
+    }
+
+    public func hiddenStates(_ batch: ModelInput, cache: KVCache?) -> Tensor {
+        let rotary = RotaryTables(positions: batch.positions, headDim: config.headDim, inverseFrequencies: inverseFrequencies)
+        var x = model.child("embed_tokens", as: Embedding.self)(batch.ids).reshaped([batch.batch, batch.length, config.hiddenSize])
+        for (layer, block) in model.child("layers", as: ModuleList.self).children.enumerated() {
+            x = (block.module as! LlamaBlock)(x, rotary: rotary, sequenceIds: batch.sequenceIds, cache: cache, layer: layer)
+        }
+        cache?.commit(batch.length)
+        return model.child("norm", as: RMSNorm.self)(x)
+    }
+}
+
+final class LlamaBlock: Module {
+    let heads: Int
+    let kvHeads: Int
+    let headDim: Int
+
+    init(_ config: ModelConfig, generator: inout SeededGenerator) {
+        heads = config.numAttentionHeads
+        kvHeads = config.numKeyValueHeads
+        headDim = config.headDim
+        super.init()
+        let c = config.hiddenSize, eps = Float(config.normEpsilon)
+        setChild("input_layernorm", RMSNorm(c, eps: eps))
+        let attn = Module()
+        attn.setChild("q_proj", Linear(c, heads * headDim, bias: config.qkvBias, generator: &generator))
+        attn.setChild("k_proj", Linear(c, kvHeads * headDim, bias: config.qkvBias, generator: &generator))
+        attn.setChild("v_proj", Linear(c, kvHeads * headDim, bias: config.qkvBias, generator: &generator))
+        attn.setChild("o_proj", Linear(heads * headDim, c, bias: config.outputProjectionBias, generator: &generator))
+        setChild("self_attn", attn)
+        setChild("post_attention_layernorm", RMSNorm(c, eps: eps))
+        let mlp = Module()
+        mlp.setChild("gate_proj", Linear(c, config.intermediateSize, bias: config.mlpBias, generator: &generator))
+        mlp.setChild("up_proj", Linear(c, config.intermediateSize, bias: config.mlpBias, generator: &generator))
+        mlp.setChild("down_proj", Linear(config.intermediateSize, c, bias: config.mlpBias, generator: &generator))
+        setChild("mlp", mlp)
+    }
+
+    /// x [B, T, C] -> [B, T, C].
+    func callAsFunction(_ x: Tensor, rotary: RotaryTables, sequenceIds: [Int]?, cache: KVCache?, layer: Int) -> Tensor {
+        let (B, T) = (x.shape[0], x.shape[1])
+        let attn: Module = child("self_attn"), mlp: Module = child("mlp")
+        func project(_ name: String, _ input: Tensor, heads n: Int) -> Tensor {
+            let projection: any LinearLayer = attn.child(name)
+            return projection.callAsFunction(input).reshaped([B, T, n, headDim])
+        }
+        func feed(_ name: String, _ input: Tensor) -> Tensor {
+            let projection: any LinearLayer = mlp.child(name)
+            return projection.callAsFunction(input)
+        }
+        let inputNorm: RMSNorm = child("input_layernorm"), postNorm: RMSNorm = child("post_attention_layernorm")
+        let normed = inputNorm(x)
+        let q = applyRotary(project("q_proj", normed, heads: heads), rotary)
+        let k = applyRotary(project("k_proj", normed, heads: kvHeads), rotary)
+        let past = cache?.length ?? 0
+        let (keys, values) = cache?.append(layer: layer, k: k, v: project("v_proj", normed, heads: kvHeads))
+            ?? (k, project("v_proj", normed, heads: kvHeads))
+        let mixed = composedCausalAttention(q: q, k: keys, v: values, sequenceIds: sequenceIds, past: past)
+        let outProjection: any LinearLayer = attn.child("o_proj")
+        let h = x + outProjection.callAsFunction(mixed)
+        let m = postNorm(h)
+        return h + feed("down_proj", swiglu(gate: feed("gate_proj", m), up: feed("up_proj", m)))
+    }
+}

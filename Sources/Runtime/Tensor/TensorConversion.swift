@@ -1,0 +1,70 @@
+/// Tensors from raw checkpoint bytes: zero-copy Float32, and converted BF16 / F16.
+///
+/// All byte layouts are little-endian (safetensors, GGUF and this machine agree).
+extension Tensor {
+    /// Views Float32 bytes owned by `owner` (for example a memory-mapped file) without copying;
+    /// the result is read-only. Unaligned bytes (possible inside GGUF) are copied instead.
+    public static func float32(bytes: UnsafeRawBufferPointer, shape: [Int], owner: AnyObject) -> Tensor {
+        let n = shape.reduce(1, *)
+        precondition(bytes.count == n * 4, "Tensor.float32: \(bytes.count) bytes for shape \(shape) (need \(n * 4))")
+        guard n > 0, let base = bytes.baseAddress else { return zeros(shape) }
+        if Int(bitPattern: base) % 4 == 0 {
+            let storage = TensorStorage(external: base.assumingMemoryBound(to: Float.self), count: n, owner: owner)
+            return Tensor(shape: shape, storage: storage)
+        }
+        let t = uninitialized(shape)
+        UnsafeMutableRawPointer(t.pointer).copyMemory(from: base, byteCount: n * 4)
+        return t
+    }
+
+    /// Converts bfloat16 bytes (2 per value) to a new Float32 tensor.
+    public static func bfloat16(bytes: UnsafeRawBufferPointer, shape: [Int]) -> Tensor {
+        let n = shape.reduce(1, *)
+        precondition(bytes.count == n * 2, "Tensor.bfloat16: \(bytes.count) bytes for shape \(shape) (need \(n * 2))")
+        let t = uninitialized(shape)
+        if n > 0 { convertBFloat16(t.pointer, UnsafeRawPointer(bytes.baseAddress!), count: n) }
+        return t
+    }
+
+    /// Converts IEEE half bytes (2 per value) to a new Float32 tensor.
+    public static func float16(bytes: UnsafeRawBufferPointer, shape: [Int]) -> Tensor {
+        let n = shape.reduce(1, *)
+        precondition(bytes.count == n * 2, "Tensor.float16: \(bytes.count) bytes for shape \(shape) (need \(n * 2))")
+        let t = uninitialized(shape)
+        if n > 0 { convertFloat16(t.pointer, UnsafeRawPointer(bytes.baseAddress!), count: n) }
+        return t
+    }
+}
+
+/// out[i] = the bfloat16 at src[2i..2i+1] widened to Float32 (its bits shifted into the high half).
+/// `src` may be unaligned. out is (count), src is (2*count) bytes.
+public func convertBFloat16(_ out: UnsafeMutablePointer<Float>, _ src: UnsafeRawPointer, count: Int) {
+    var i = 0
+    out.withMemoryRebound(to: UInt32.self, capacity: count) { bits in
+        while i + 8 <= count {
+            let h = src.loadUnaligned(fromByteOffset: 2 * i, as: SIMD8<UInt16>.self)
+            let w = SIMD8<UInt32>(truncatingIfNeeded: h) &<< 16
+            UnsafeMutableRawPointer(bits + i).storeBytes(of: w, as: SIMD8<UInt32>.self)
+            i += 8
+        }
+        while i < count {
+            bits[i] = UInt32(src.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)) << 16
+            i += 1
+        }
+    }
+}
+
+/// out[i] = the IEEE half at src[2i..2i+1] as Float32 (F16C's vcvtph2ps with -mf16c).
+/// `src` may be unaligned. out is (count), src is (2*count) bytes.
+public func convertFloat16(_ out: UnsafeMutablePointer<Float>, _ src: UnsafeRawPointer, count: Int) {
+    var i = 0
+    while i + 8 <= count {
+        let h = src.loadUnaligned(fromByteOffset: 2 * i, as: SIMD8<Float16>.self)
+        UnsafeMutableRawPointer(out + i).storeBytes(of: SIMD8<Float>(h), as: SIMD8<Float>.self)
+        i += 8
+    }
+    while i < count {
+        out[i] = Float(src.loadUnaligned(fromByteOffset: 2 * i, as: Float16.self))
+        i += 1
+    }
+}

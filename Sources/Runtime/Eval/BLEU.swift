@@ -1,0 +1,112 @@
+import Foundation
+
+/// Corpus BLEU exactly as sacrebleu computes it with its defaults: 13a tokenization, case
+/// sensitive, n-grams up to 4, `exp` smoothing (mteval's: the k-th zero-match order counts as
+/// 1/2^k matches), brevity penalty against the closest reference length (shorter on ties),
+/// n-gram clipping against the maximum count over the references.
+public enum BLEU {
+    /// The score (0...100) with its sufficient statistics, as sacrebleu's `BLEUScore`.
+    public struct Score: Sendable, Equatable, Codable {
+        public var score: Double
+        /// Matched n-grams, index n-1 for order n.
+        public var counts: [Int]
+        /// Hypothesis n-grams, index n-1 for order n.
+        public var totals: [Int]
+        /// Smoothed precisions in percent.
+        public var precisions: [Double]
+        public var brevityPenalty: Double
+        public var hypothesisLength: Int
+        public var referenceLength: Int
+    }
+
+    /// Corpus BLEU of `hypotheses` where `references[i]` are the references of hypothesis i
+    /// (any number, at least one).
+    public static func corpusScore(hypotheses: [String], references: [[String]],
+                                   lowercase: Bool = false, maxOrder: Int = 4) throws -> Score {
+        try checkReferences(references, predictions: hypotheses.count)
+        precondition(maxOrder >= 1, "BLEU maxOrder must be >= 1, got \(maxOrder)")
+        var vocabulary: [ArraySlice<Unicode.Scalar>: Int] = [:]
+        func ids(_ text: String) -> [Int] {
+            var s = PythonText.rstrip(Array(text.unicodeScalars))
+            if lowercase { s = PythonText.lower(s) }
+            let tokenized = Tokenizer13a.tokenizeScalars(s)
+            return PythonText.split(tokenized).map { token in
+                if let id = vocabulary[token] { return id }
+                let id = vocabulary.count
+                vocabulary[token] = id
+                return id
+            }
+        }
+        var correct = [Int](repeating: 0, count: maxOrder)
+        var total = [Int](repeating: 0, count: maxOrder)
+        var hypothesisLength = 0, referenceLength = 0
+        for (hypothesis, refs) in zip(hypotheses, references) {
+            var maxReferenceCounts: [[Int]: Int] = [:]
+            var referenceLengths: [Int] = []
+            for ref in refs {
+                let tokens = ids(ref)
+                referenceLengths.append(tokens.count)
+                for (ngram, count) in ngramCounts(tokens, maxOrder: maxOrder) {
+                    maxReferenceCounts[ngram] = max(maxReferenceCounts[ngram] ?? 0, count)
+                }
+            }
+            let tokens = ids(hypothesis)
+            hypothesisLength += tokens.count
+            referenceLength += closestLength(to: tokens.count, among: referenceLengths)
+            for (ngram, count) in ngramCounts(tokens, maxOrder: maxOrder) {
+                total[ngram.count - 1] += count
+                correct[ngram.count - 1] += min(count, maxReferenceCounts[ngram] ?? 0)
+            }
+        }
+        return score(correct: correct, total: total,
+                     hypothesisLength: hypothesisLength, referenceLength: referenceLength)
+    }
+
+    /// The score from sufficient statistics (sacrebleu's `compute_bleu` with `exp` smoothing).
+    public static func score(correct: [Int], total: [Int], hypothesisLength: Int, referenceLength: Int) -> Score {
+        precondition(correct.count == total.count, "BLEU counts \(correct.count) vs totals \(total.count)")
+        var bp = 1.0
+        if hypothesisLength < referenceLength {
+            bp = hypothesisLength > 0 ? exp(1 - Double(referenceLength) / Double(hypothesisLength)) : 0
+        }
+        var precisions = [Double](repeating: 0, count: correct.count)
+        var result = Score(score: 0, counts: correct, totals: total, precisions: precisions, brevityPenalty: bp,
+                           hypothesisLength: hypothesisLength, referenceLength: referenceLength)
+        guard correct.contains(where: { $0 != 0 }) else { return result }
+        var smooth = 1.0
+        for n in correct.indices {
+            if total[n] == 0 { break }
+            if correct[n] == 0 {
+                smooth *= 2
+                precisions[n] = 100.0 / (smooth * Double(total[n]))
+            } else {
+                precisions[n] = 100.0 * Double(correct[n]) / Double(total[n])
+            }
+        }
+        // sacrebleu floors log(0) at -9999999999 instead of -inf.
+        var logSum = 0.0
+        for p in precisions { logSum += p == 0 ? -9_999_999_999 : log(p) }
+        result.precisions = precisions
+        result.score = bp * exp(logSum / Double(precisions.count))
+        return result
+    }
+
+    /// Counts of every n-gram of order 1...maxOrder; the key's length is its order.
+    static func ngramCounts(_ tokens: [Int], maxOrder: Int) -> [[Int]: Int] {
+        var counts: [[Int]: Int] = [:]
+        for n in 1...maxOrder where n <= tokens.count {
+            for i in 0...(tokens.count - n) { counts[Array(tokens[i..<(i + n)]), default: 0] += 1 }
+        }
+        return counts
+    }
+
+    /// The reference length nearest to `length`; the shorter one on a tie.
+    static func closestLength(to length: Int, among lengths: [Int]) -> Int {
+        var best = -1, bestDiff = -1
+        for l in lengths {
+            let d = abs(length - l)
+            if bestDiff == -1 || d < bestDiff || (d == bestDiff && l < best) { best = l; bestDiff = d }
+        }
+        return best
+    }
+}

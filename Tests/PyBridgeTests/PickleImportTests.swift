@@ -48,6 +48,26 @@ final class PickleImportTests: XCTestCase {
         #endif
     }
 
+    func testConcurrentCallersAreServedOneAtATimeOnThePythonThread() throws {
+        #if PythonBridge
+        let reference = try PickleCheckpoint.load(contentsOf: fixtureURL("pickles/tiny.bin"))
+        let url = fixtureURL("pickles/tiny.bin")
+        let mismatches = Counter()
+        DispatchQueue.concurrentPerform(iterations: 6) { i in
+            let file = i % 2 == 0 ? url : fixtureURL("pickles/tiny-legacy.bin")
+            if (try? PickleCheckpoint.load(contentsOf: file)) != reference { mismatches.increment() }
+        }
+        XCTAssertEqual(mismatches.value, 0)
+        #endif
+    }
+
+    final class Counter: @unchecked Sendable {
+        private let lock = NSLock()
+        private var count = 0
+        func increment() { lock.lock(); count += 1; lock.unlock() }
+        var value: Int { lock.lock(); defer { lock.unlock() }; return count }
+    }
+
     func testLegacyCheckpointGivesTorchsTensors() throws {
         #if PythonBridge
         checkMatchesTorch(try PickleCheckpoint.load(contentsOf: fixtureURL("pickles/tiny-legacy.bin")))
@@ -82,6 +102,45 @@ final class PickleImportTests: XCTestCase {
         #endif
     }
 
+    /// Reads an F32 safetensors file the simple way: 8-byte header length, JSON header, bytes.
+    static func safetensorsFloats(_ url: URL) throws -> [String: (shape: [Int], values: [Float])] {
+        let data = try Data(contentsOf: url)
+        let headerLength = data.prefix(8).enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
+        let header = try JSONSerialization.jsonObject(with: data.subdata(in: 8..<(8 + headerLength))) as! [String: Any]
+        var out: [String: (shape: [Int], values: [Float])] = [:]
+        for (name, info) in header where name != "__metadata__" {
+            let info = info as! [String: Any]
+            XCTAssertEqual(info["dtype"] as? String, "F32")
+            let offsets = info["data_offsets"] as! [Int]
+            let bytes = data.subdata(in: (8 + headerLength + offsets[0])..<(8 + headerLength + offsets[1]))
+            out[name] = (info["shape"] as! [Int], bytes.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) })
+        }
+        return out
+    }
+
+    func testTransformersBinEqualsItsSafetensorsTwin() throws {
+        #if PythonBridge
+        let checkpoint = try PickleCheckpoint.load(contentsOf: fixtureURL("pickles/gpt2/pytorch_model.bin"))
+        let twin = try Self.safetensorsFloats(fixtureURL("pickles/gpt2/model.safetensors"))
+        XCTAssertEqual(Set(checkpoint.tensors.map(\.name)), Set(twin.keys))
+        XCTAssertGreaterThan(twin.count, 10)
+        for tensor in checkpoint.tensors {
+            guard let t = twin[tensor.name] else { continue }
+            XCTAssertEqual(tensor.shape, t.shape, tensor.name)
+            XCTAssertEqual(tensor.floatValues(), t.values, tensor.name)
+        }
+        #endif
+    }
+
+    func testViewsRunningPastTheirStorageAreRefused() throws {
+        #if PythonBridge
+        XCTAssertThrowsError(try PickleCheckpoint.load(contentsOf: fixtureURL("pickles/oversized.bin"))) { error in
+            guard case let .malformed(_, reason)? = error as? PickleCheckpointError else { return XCTFail("\(error)") }
+            XCTAssertTrue(reason.contains("w: a tensor of size [2, 30]"), reason)
+        }
+        #endif
+    }
+
     func testBadFilesGiveErrorsNamingTheFile() throws {
         #if PythonBridge
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("pickles-\(UUID().uuidString)")
@@ -93,7 +152,7 @@ final class PickleImportTests: XCTestCase {
             ("text.bin", Data("hello, not a pickle".utf8), "neither a zip archive"),
             ("empty.bin", Data(), "neither a zip archive"),
             ("truncated-zip.bin", tiny.prefix(tiny.count / 2), "zip archive is truncated"),
-            ("truncated-legacy.bin", legacy.prefix(legacy.count - 10), "runs past the end"),
+            ("truncated-legacy.bin", legacy.prefix(legacy.count - 10), "legacy storage"),
             ("legacy-pickle-only.bin", legacy.prefix(200), "damaged pickle"),
         ]
         for (name, data, expectedReason) in cases {

@@ -15,11 +15,12 @@ public enum ROUGE {
         }
     }
 
-    /// ROUGE-1, ROUGE-2 and ROUGE-L of one example.
+    /// ROUGE-1, ROUGE-2, ROUGE-L and ROUGE-Lsum (sentences split at newlines) of one example.
     public struct ExampleScores: Sendable, Equatable, Codable {
         public var rouge1: Score
         public var rouge2: Score
         public var rougeL: Score
+        public var rougeLsum: Score
     }
 
     /// Mean F-measures over a corpus, with the per-example scores they average.
@@ -27,6 +28,7 @@ public enum ROUGE {
         public var rouge1: Double
         public var rouge2: Double
         public var rougeL: Double
+        public var rougeLsum: Double
         public var examples: [ExampleScores]
     }
 
@@ -38,7 +40,9 @@ public enum ROUGE {
     /// Scores of `prediction` against `target` (`RougeScorer.score(target, prediction)`).
     public static func score(target: String, prediction: String, stemming: Bool = false) -> ExampleScores {
         let t = tokens(target, stemming: stemming), p = tokens(prediction, stemming: stemming)
-        return ExampleScores(rouge1: ngramScore(t, p, n: 1), rouge2: ngramScore(t, p, n: 2), rougeL: lcsScore(t, p))
+        return ExampleScores(rouge1: ngramScore(t, p, n: 1), rouge2: ngramScore(t, p, n: 2), rougeL: lcsScore(t, p),
+                             rougeLsum: summaryLevelScore(sentenceTokens(target, stemming: stemming),
+                                                          sentenceTokens(prediction, stemming: stemming)))
     }
 
     /// Against several targets, each ROUGE type keeps the target with the highest F-measure
@@ -51,7 +55,8 @@ public enum ROUGE {
             for s in all.dropFirst() where pick(s).fmeasure > b.fmeasure { b = pick(s) }
             return b
         }
-        return ExampleScores(rouge1: best(\.rouge1), rouge2: best(\.rouge2), rougeL: best(\.rougeL))
+        return ExampleScores(rouge1: best(\.rouge1), rouge2: best(\.rouge2), rougeL: best(\.rougeL),
+                             rougeLsum: best(\.rougeLsum))
     }
 
     /// Mean F-measure over examples; `references[i]` are the targets of `predictions[i]`.
@@ -62,7 +67,8 @@ public enum ROUGE {
             examples.isEmpty ? 0 : examples.reduce(0.0) { $0 + pick($1) } / Double(examples.count)
         }
         return CorpusScores(rouge1: mean { $0.rouge1.fmeasure }, rouge2: mean { $0.rouge2.fmeasure },
-                            rougeL: mean { $0.rougeL.fmeasure }, examples: examples)
+                            rougeL: mean { $0.rougeL.fmeasure }, rougeLsum: mean { $0.rougeLsum.fmeasure },
+                            examples: examples)
     }
 
     // MARK: internals

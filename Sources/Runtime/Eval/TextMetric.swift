@@ -11,6 +11,7 @@ public enum TextMetric: String, CaseIterable, Sendable, Codable {
     case rouge1
     case rouge2
     case rougeL
+    case rougeLsum
 
     /// Computes `metrics` in the given order. `references[i]` are the acceptable answers for
     /// `predictions[i]`; label metrics (accuracy, macro-F1) use the first one.
@@ -45,6 +46,7 @@ public enum TextMetric: String, CaseIterable, Sendable, Codable {
             case .rouge1: value = try rougeScores().rouge1
             case .rouge2: value = try rougeScores().rouge2
             case .rougeL: value = try rougeScores().rougeL
+            case .rougeLsum: value = try rougeScores().rougeLsum
             }
             return EvalMetric(name: metric.rawValue, value: value)
         }

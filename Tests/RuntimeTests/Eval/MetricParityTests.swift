@@ -81,13 +81,14 @@ final class MetricParityTests: XCTestCase {
             let expected = c.rouge[key]!
             let corpus = try ROUGE.corpusScore(predictions: c.hypotheses, references: c.references, stemming: stemming)
             for (i, example) in corpus.examples.enumerated() {
-                for (name, s) in [("rouge1", example.rouge1), ("rouge2", example.rouge2), ("rougeL", example.rougeL)] {
+                for (name, s) in [("rouge1", example.rouge1), ("rouge2", example.rouge2), ("rougeL", example.rougeL),
+                                  ("rougeLsum", example.rougeLsum)] {
                     assertClose([s.precision, s.recall, s.fmeasure], expected.per_pair[i][name]!,
                                 rtol: 1e-12, atol: 1e-12, "\(key) pair \(i) \(name)")
                 }
             }
-            assertClose([corpus.rouge1, corpus.rouge2, corpus.rougeL],
-                        [expected.mean_f["rouge1"]!, expected.mean_f["rouge2"]!, expected.mean_f["rougeL"]!],
+            assertClose([corpus.rouge1, corpus.rouge2, corpus.rougeL, corpus.rougeLsum],
+                        ["rouge1", "rouge2", "rougeL", "rougeLsum"].map { expected.mean_f[$0]! },
                         rtol: 1e-12, atol: 1e-12, key)
         }
     }

@@ -36,6 +36,31 @@ final class EmbeddedPython: @unchecked Sendable {
         return try box.wait().get()
     }
 
+    /// `str(eval(expression))` in a fresh namespace, for checking how the interpreter was set up.
+    func evaluate(_ expression: String) throws -> String {
+        try run {
+            guard let globals = PyDict_New() else { throw Self.pendingError() }
+            defer { sft_py_xdecref(globals) }
+            guard let builtins = PyEval_GetBuiltins(), PyDict_SetItemString(globals, "__builtins__", builtins) == 0,
+                  let value = PyRun_String(expression, sft_py_eval_input(), globals, globals) else { throw Self.pendingError() }
+            defer { sft_py_xdecref(value) }
+            guard let text = PyObject_Str(value) else { throw Self.pendingError() }
+            defer { sft_py_xdecref(text) }
+            guard let utf8 = PyUnicode_AsUTF8(text) else { throw Self.pendingError() }
+            return String(cString: utf8)
+        }
+    }
+
+    private static func pendingError() -> PickleCheckpointError {
+        var reason = "unknown Python error"
+        if let text = sft_py_take_error_string() {
+            if let utf8 = PyUnicode_AsUTF8(text) { reason = String(cString: utf8) }
+            sft_py_xdecref(text)
+        }
+        PyErr_Clear()
+        return .interpreterUnavailable(reason: reason)
+    }
+
     /// Called with `condition` locked.
     private func startThread() {
         let t = Thread { [unowned self] in self.serve() }

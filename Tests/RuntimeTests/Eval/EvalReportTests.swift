@@ -23,6 +23,15 @@ final class EvalReportTests: XCTestCase {
         XCTAssertEqual(p.tokenCount, 5, "a rejected sequence leaves the totals alone")
     }
 
+    func testPerLabelScores() throws {
+        let m = try LabelMetrics(predictions: ["a", "b", "a", "c", "caf\u{E9}"], references: ["a", "a", "b", "c", "cafe\u{301}"])
+        XCTAssertEqual(m.labels.map(\.label), ["a", "b", "c", "cafe\u{301}", "caf\u{E9}"])
+        XCTAssertEqual(m.labels.map(\.f1), [0.5, 0, 1, 0, 0])
+        XCTAssertEqual(m.labels.map(\.support), [2, 1, 1, 1, 0])
+        XCTAssertEqual(m.accuracy, 0.4)
+        assertClose(m.macroF1, 1.5 / 5)
+    }
+
     func testTextMetricsComputeInOrder() throws {
         let m = try TextMetric.compute([.exactMatch, .bleu, .rougeL, .accuracy],
                                        predictions: ["the cat", "a dog"], references: [["The cat"], ["the dog"]])

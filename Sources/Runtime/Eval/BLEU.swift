@@ -25,37 +25,39 @@ public enum BLEU {
                                    lowercase: Bool = false, maxOrder: Int = 4) throws -> Score {
         try checkReferences(references, predictions: hypotheses.count)
         precondition(maxOrder >= 1, "BLEU maxOrder must be >= 1, got \(maxOrder)")
-        var vocabulary: [ArraySlice<Unicode.Scalar>: Int] = [:]
-        func ids(_ text: String) -> [Int] {
+        var vocabulary = TokenVocabulary()
+        // N-gram ids are only compared within one segment; a fresh table per segment stays small
+        // and in cache, where one table for the whole corpus would miss on every lookup.
+        var interner = NGramInterner()
+        func ngrams(_ text: String) -> (length: Int, counts: [[Int: Int]]) {
             var s = PythonText.rstrip(Array(text.unicodeScalars))
             if lowercase { s = PythonText.lower(s) }
-            let tokenized = Tokenizer13a.tokenizeScalars(s)
-            return PythonText.split(tokenized).map { token in
-                if let id = vocabulary[token] { return id }
-                let id = vocabulary.count
-                vocabulary[token] = id
-                return id
-            }
+            let tokens = PythonText.split(Tokenizer13a.tokenizeScalars(s)).map { vocabulary.id($0) }
+            return (tokens.count, interner.ngramIds(tokens, maxOrder: maxOrder).map(NGramInterner.counts))
         }
         var correct = [Int](repeating: 0, count: maxOrder)
         var total = [Int](repeating: 0, count: maxOrder)
         var hypothesisLength = 0, referenceLength = 0
         for (hypothesis, refs) in zip(hypotheses, references) {
-            var maxReferenceCounts: [[Int]: Int] = [:]
+            interner = NGramInterner()
+            // Clip against the largest count of each n-gram in any one reference.
+            var maxReferenceCounts = [[Int: Int]](repeating: [:], count: maxOrder)
             var referenceLengths: [Int] = []
             for ref in refs {
-                let tokens = ids(ref)
-                referenceLengths.append(tokens.count)
-                for (ngram, count) in ngramCounts(tokens, maxOrder: maxOrder) {
-                    maxReferenceCounts[ngram] = max(maxReferenceCounts[ngram] ?? 0, count)
+                let r = ngrams(ref)
+                referenceLengths.append(r.length)
+                for n in 0..<maxOrder {
+                    maxReferenceCounts[n].merge(r.counts[n], uniquingKeysWith: max)
                 }
             }
-            let tokens = ids(hypothesis)
-            hypothesisLength += tokens.count
-            referenceLength += closestLength(to: tokens.count, among: referenceLengths)
-            for (ngram, count) in ngramCounts(tokens, maxOrder: maxOrder) {
-                total[ngram.count - 1] += count
-                correct[ngram.count - 1] += min(count, maxReferenceCounts[ngram] ?? 0)
+            let h = ngrams(hypothesis)
+            hypothesisLength += h.length
+            referenceLength += closestLength(to: h.length, among: referenceLengths)
+            for n in 0..<maxOrder {
+                for (ngram, count) in h.counts[n] {
+                    total[n] += count
+                    correct[n] += min(count, maxReferenceCounts[n][ngram] ?? 0)
+                }
             }
         }
         return score(correct: correct, total: total,
@@ -89,15 +91,6 @@ public enum BLEU {
         result.precisions = precisions
         result.score = bp * exp(logSum / Double(precisions.count))
         return result
-    }
-
-    /// Counts of every n-gram of order 1...maxOrder; the key's length is its order.
-    static func ngramCounts(_ tokens: [Int], maxOrder: Int) -> [[Int]: Int] {
-        var counts: [[Int]: Int] = [:]
-        for n in 1...maxOrder where n <= tokens.count {
-            for i in 0...(tokens.count - n) { counts[Array(tokens[i..<(i + n)]), default: 0] += 1 }
-        }
-        return counts
     }
 
     /// The reference length nearest to `length`; the shorter one on a tie.

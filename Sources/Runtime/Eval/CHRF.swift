@@ -17,12 +17,15 @@ public enum CHRF {
         precondition(charOrder + wordOrder >= 1, "chrF needs at least one order")
         let orders = charOrder + wordOrder
         var sums = [Int](repeating: 0, count: 3 * orders)
-        func prepare(_ text: String) -> [[ArraySlice<Unicode.Scalar>: Int]] {
+        var counter = NGramCounter()
+        func prepare(_ text: String) -> [[Int: Int]] {
             var s = Array(text.unicodeScalars)
             if lowercase { s = PythonText.lower(s) }
-            return ngramCounters(s, charOrder: charOrder, wordOrder: wordOrder)
+            return counter.counts(s, charOrder: charOrder, wordOrder: wordOrder)
         }
         for (hypothesis, refs) in zip(hypotheses, references) {
+            // N-gram ids are only compared within a segment; small per-segment tables stay in cache.
+            counter.startSegment()
             let hyp = prepare(hypothesis)
             var best: [Int] = []
             var bestF = -1.0
@@ -40,32 +43,30 @@ public enum CHRF {
         return Score(score: fScore(sums, beta: beta), statistics: grouped)
     }
 
-    /// One counter per order: character n-grams over the text with whitespace removed, then
-    /// word n-grams over words with one leading or trailing punctuation mark split off.
-    static func ngramCounters(_ s: [Unicode.Scalar], charOrder: Int, wordOrder: Int)
-        -> [[ArraySlice<Unicode.Scalar>: Int]]
-    {
-        let chars = Array(PythonText.split(s).joined())
-        var counters: [[ArraySlice<Unicode.Scalar>: Int]] = []
-        for n in stride(from: 1, through: charOrder, by: 1) {
-            var c: [ArraySlice<Unicode.Scalar>: Int] = [:]
-            if chars.count >= n { for i in 0...(chars.count - n) { c[chars[i..<(i + n)], default: 0] += 1 } }
-            counters.append(c)
+    /// Counts of character n-grams over the text with whitespace removed, then of word n-grams
+    /// over words with one leading or trailing punctuation mark split off; one table per order.
+    struct NGramCounter {
+        private var characters = NGramInterner()
+        private var words = NGramInterner()
+        private var vocabulary = TokenVocabulary()
+
+        mutating func startSegment() {
+            characters = NGramInterner()
+            words = NGramInterner()
         }
-        guard wordOrder > 0 else { return counters }
-        // Word n-grams are keyed by the words joined with single spaces, as sacrebleu does.
-        let words = splitPunctuation(s)
-        for n in 1...wordOrder {
-            var c: [ArraySlice<Unicode.Scalar>: Int] = [:]
-            if words.count >= n {
-                for i in 0...(words.count - n) {
-                    let key = Array(words[i..<(i + n)].joined(separator: [" "]))
-                    c[key[...], default: 0] += 1
-                }
+
+        mutating func counts(_ s: [Unicode.Scalar], charOrder: Int, wordOrder: Int) -> [[Int: Int]] {
+            var result: [[Int: Int]] = []
+            if charOrder > 0 {
+                let chars = PythonText.split(s).flatMap { $0.map { Int($0.value) } }
+                result += characters.ngramIds(chars, maxOrder: charOrder).map(NGramInterner.counts)
             }
-            counters.append(c)
+            if wordOrder > 0 {
+                let ids = splitPunctuation(s).map { vocabulary.id($0) }
+                result += words.ngramIds(ids, maxOrder: wordOrder).map(NGramInterner.counts)
+            }
+            return result
         }
-        return counters
     }
 
     /// sacrebleu's `_remove_punctuation`: a final punctuation mark is split off, else an
@@ -86,7 +87,7 @@ public enum CHRF {
     }
 
     /// [hypothesis count (0 when the reference has none of this order), reference count, matches].
-    static func matchStatistics(_ hyp: [ArraySlice<Unicode.Scalar>: Int], _ ref: [ArraySlice<Unicode.Scalar>: Int]) -> [Int] {
+    static func matchStatistics(_ hyp: [Int: Int], _ ref: [Int: Int]) -> [Int] {
         var matches = 0, hypCount = 0
         for (ngram, count) in hyp {
             hypCount += count

@@ -2,17 +2,11 @@
 /// each reference sentence is matched against every prediction sentence and the union of the
 /// matched reference positions counts, each token at most as often as both texts have it.
 extension ROUGE {
-    /// `text.split("\n")` without empty lines, each tokenized.
-    static func sentenceTokens(_ text: String, stemming: Bool) -> [[[Unicode.Scalar]]] {
-        let scalars = Array(text.unicodeScalars)
-        return scalars.split(separator: "\n", omittingEmptySubsequences: true)
-            .map { tokens(PythonText.string($0), stemming: stemming) }
-    }
-
-    static func summaryLevelScore(_ target: [[[Unicode.Scalar]]], _ prediction: [[[Unicode.Scalar]]]) -> Score {
+    /// Sentences as token ids.
+    static func summaryLevelScore(_ target: [[Int]], _ prediction: [[Int]]) -> Score {
         let m = target.reduce(0) { $0 + $1.count }, n = prediction.reduce(0) { $0 + $1.count }
         guard m > 0 && n > 0 else { return Score(precision: 0, recall: 0) }
-        var targetCounts: [[Unicode.Scalar]: Int] = [:], predictionCounts: [[Unicode.Scalar]: Int] = [:]
+        var targetCounts: [Int: Int] = [:], predictionCounts: [Int: Int] = [:]
         for s in target { for t in s { targetCounts[t, default: 0] += 1 } }
         for s in prediction { for t in s { predictionCounts[t, default: 0] += 1 } }
         var hits = 0

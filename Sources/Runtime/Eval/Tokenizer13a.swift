@@ -54,14 +54,14 @@ public enum Tokenizer13a {
     /// right without overlap: after a match, scanning resumes past both characters.
     private static func substitutePairs(
         _ s: [Unicode.Scalar], matches: (Unicode.Scalar, Unicode.Scalar) -> Bool,
-        replacement: (Unicode.Scalar, Unicode.Scalar) -> [Unicode.Scalar]
+        replacement: (inout [Unicode.Scalar], Unicode.Scalar, Unicode.Scalar) -> Void
     ) -> [Unicode.Scalar] {
         var out: [Unicode.Scalar] = []
         out.reserveCapacity(s.count + s.count / 4)
         var i = 0
         while i < s.count {
             if i + 1 < s.count && matches(s[i], s[i + 1]) {
-                out.append(contentsOf: replacement(s[i], s[i + 1]))
+                replacement(&out, s[i], s[i + 1])
                 i += 2
             } else {
                 out.append(s[i])
@@ -74,18 +74,18 @@ public enum Tokenizer13a {
     /// `([^0-9])([\.,])` -> `\1 \2 `
     private static func spacePeriodCommaAfterNonDigit(_ s: [Unicode.Scalar]) -> [Unicode.Scalar] {
         substitutePairs(s, matches: { a, b in !PythonText.isASCIIDigit(a) && isPeriodOrComma(b) },
-                        replacement: { a, b in [a, " ", b, " "] })
+                        replacement: { out, a, b in out.append(a); out.append(" "); out.append(b); out.append(" ") })
     }
 
     /// `([\.,])([^0-9])` -> ` \1 \2`
     private static func spacePeriodCommaBeforeNonDigit(_ s: [Unicode.Scalar]) -> [Unicode.Scalar] {
         substitutePairs(s, matches: { a, b in isPeriodOrComma(a) && !PythonText.isASCIIDigit(b) },
-                        replacement: { a, b in [" ", a, " ", b] })
+                        replacement: { out, a, b in out.append(" "); out.append(a); out.append(" "); out.append(b) })
     }
 
     /// `([0-9])(-)` -> `\1 \2 `
     private static func spaceDashAfterDigit(_ s: [Unicode.Scalar]) -> [Unicode.Scalar] {
         substitutePairs(s, matches: { a, b in PythonText.isASCIIDigit(a) && b == "-" },
-                        replacement: { a, b in [a, " ", b, " "] })
+                        replacement: { out, a, b in out.append(a); out.append(" "); out.append(b); out.append(" ") })
     }
 }

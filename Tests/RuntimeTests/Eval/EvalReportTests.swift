@@ -41,6 +41,30 @@ final class EvalReportTests: XCTestCase {
         assertClose(m[2].value, 0.75)
     }
 
+    func testEvaluationRunAsksTheModelAndScoresItsAnswers() throws {
+        let examples = [EvalExample(prompt: "2+2=", references: ["4"]), EvalExample(prompt: "capital of France?", references: ["Paris"]),
+                        EvalExample(prompt: "3+3=", references: ["6"])]
+        var seen: [Int] = []
+        let result = try Evaluation.run(
+            model: "base", dataset: "toy", examples: examples, metrics: [.exactMatch, .tokenF1],
+            generate: { $0.hasSuffix("=") ? "4" : "paris" },
+            tokenLosses: { TokenLosses(nll: [1, Double($0.prompt.count % 3)], isCompletion: [false, true]) },
+            progress: { seen.append($0.done); return true })
+        XCTAssertEqual(seen, [1, 2, 3])
+        XCTAssertEqual(result.predictions.map(\.prediction), ["4", "paris", "4"])
+        XCTAssertEqual(result.report.exampleCount, 3)
+        assertClose(result.report["exact_match"]!, 2.0 / 3)
+        XCTAssertEqual(result.report.metrics.map(\.name),
+                       ["exact_match", "token_f1", "loss", "perplexity", "completion_loss", "completion_perplexity"])
+        assertClose(result.report["completion_loss"]!, Double(4 % 3 + 18 % 3 + 4 % 3) / 3)
+
+        let stopped = try Evaluation.run(model: "base", dataset: "toy", examples: examples, metrics: [.exactMatch],
+                                         generate: { _ in "4" }, tokenLosses: nil, progress: { $0.done < 2 })
+        XCTAssertEqual(stopped.report.exampleCount, 2)
+        XCTAssertEqual(stopped.report["exact_match"], 0.5)
+        XCTAssertNil(stopped.report["loss"])
+    }
+
     func testReportRoundTripsThroughJSONAndWritesPredictions() throws {
         let report = EvalReport(model: "base", dataset: "data/test.jsonl", exampleCount: 2, metrics: [
             EvalMetric(name: "bleu", value: 12.5),

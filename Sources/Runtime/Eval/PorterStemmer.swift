@@ -87,36 +87,51 @@ public enum PorterStemmer {
 
     // MARK: rules
 
-    private enum Suffix { case text(String), doubleConsonant }
-    private typealias Rule = (suffix: Suffix, replacement: Word, condition: ((ArraySlice<Unicode.Scalar>) -> Bool)?)
+    /// When a rule whose suffix matched may fire, judged on the stem left without the suffix
+    /// (or, for two NLTK rules, on the word minus its last few letters).
+    private enum Condition: Sendable {
+        case always, positiveMeasure, measureAboveOne, measureAboveOneEndingSOrT, measureOneEndingCVC
+        case consonantBeforeFinalY
+        case wordPositiveMeasureWithoutLast(Int), wordMeasureAboveOneWithoutLast(Int)
 
-    private static func rule(_ suffix: String, _ replacement: String,
-                             _ condition: ((ArraySlice<Unicode.Scalar>) -> Bool)? = positiveMeasure) -> Rule {
-        (.text(suffix), Array(replacement.unicodeScalars), condition)
-    }
-
-    private static func positiveMeasure(_ s: ArraySlice<Unicode.Scalar>) -> Bool { measure(s) > 0 }
-    private static func measureAboveOne(_ s: ArraySlice<Unicode.Scalar>) -> Bool { measure(s) > 1 }
-
-    private static func hasSuffix(_ w: Word, _ s: String) -> Bool {
-        let suffix = Array(s.unicodeScalars)
-        return w.count >= suffix.count && w[(w.count - suffix.count)...].elementsEqual(suffix)
-    }
-
-    /// The first rule whose suffix the word has decides: replaced when its condition holds
-    /// on the stem, left alone otherwise.
-    private static func applyFirstMatching(_ w: Word, _ rules: [Rule]) -> Word {
-        for r in rules {
-            switch r.suffix {
-            case .doubleConsonant:
-                guard endsDoubleConsonant(w[...]) else { continue }
-                let stem = w[..<(w.count - 2)]
-                return (r.condition?(stem) ?? true) ? Array(stem) + r.replacement : w
-            case .text(let s):
-                guard hasSuffix(w, s) else { continue }
-                let stem = w[..<(w.count - s.unicodeScalars.count)]
-                return (r.condition?(stem) ?? true) ? Array(stem) + r.replacement : w
+        func holds(stem: ArraySlice<Unicode.Scalar>, word: [Unicode.Scalar]) -> Bool {
+            switch self {
+            case .always: return true
+            case .positiveMeasure: return measure(stem) > 0
+            case .measureAboveOne: return measure(stem) > 1
+            case .measureAboveOneEndingSOrT: return measure(stem) > 1 && (stem.last == "s" || stem.last == "t")
+            case .measureOneEndingCVC: return measure(stem) == 1 && endsCVC(stem)
+            case .consonantBeforeFinalY: return stem.count > 1 && isConsonant(stem, stem.count - 1)
+            case .wordPositiveMeasureWithoutLast(let n): return measure(word[..<(word.count - n)]) > 0
+            case .wordMeasureAboveOneWithoutLast(let n): return measure(word[..<(word.count - n)]) > 1
             }
+        }
+    }
+
+    private struct Rule: Sendable {
+        var suffix: [Unicode.Scalar]
+        var replacement: [Unicode.Scalar]
+        var condition: Condition
+
+        init(_ suffix: String, _ replacement: String, _ condition: Condition = .positiveMeasure) {
+            self.suffix = Array(suffix.unicodeScalars)
+            self.replacement = Array(replacement.unicodeScalars)
+            self.condition = condition
+        }
+    }
+
+    private static func hasSuffix(_ w: Word, _ suffix: [Unicode.Scalar]) -> Bool {
+        w.count >= suffix.count && w[(w.count - suffix.count)...].elementsEqual(suffix)
+    }
+
+    private static func hasSuffix(_ w: Word, _ s: String) -> Bool { hasSuffix(w, Array(s.unicodeScalars)) }
+
+    /// The first rule whose suffix the word has decides: replaced when its condition holds,
+    /// left alone otherwise.
+    private static func applyFirstMatching(_ w: Word, _ rules: [Rule]) -> Word {
+        for r in rules where hasSuffix(w, r.suffix) {
+            let stem = w[..<(w.count - r.suffix.count)]
+            return r.condition.holds(stem: stem, word: w) ? Array(stem) + r.replacement : w
         }
         return w
     }
@@ -125,10 +140,16 @@ public enum PorterStemmer {
         Array(w[..<(w.count - n)]) + Array(s.unicodeScalars)
     }
 
+    private static let step1aRules = [Rule("sses", "ss", .always), Rule("ies", "i", .always), Rule("ss", "ss", .always),
+                                       Rule("s", "", .always)]
+
     private static func step1a(_ w: Word) -> Word {
         if hasSuffix(w, "ies") && w.count == 4 { return dropping(w, 3, adding: "ie") }
-        return applyFirstMatching(w, [rule("sses", "ss", nil), rule("ies", "i", nil), rule("ss", "ss", nil), rule("s", "", nil)])
+        return applyFirstMatching(w, step1aRules)
     }
+
+    private static let step1bRestoreRules = [Rule("at", "ate", .always), Rule("bl", "ble", .always), Rule("iz", "ize", .always)]
+    private static let step1bFinalRule = [Rule("", "e", .measureOneEndingCVC)]
 
     private static func step1b(_ w: Word) -> Word {
         if hasSuffix(w, "ied") { return dropping(w, 3, adding: w.count == 4 ? "ie" : "i") }
@@ -141,46 +162,48 @@ public enum PorterStemmer {
             if containsVowel(candidate[...]) { stem = candidate; break }
         }
         guard let s = stem else { return w }
-        let last = s[s.count - 1]
-        return applyFirstMatching(s, [
-            rule("at", "ate", nil), rule("bl", "ble", nil), rule("iz", "ize", nil),
-            (.doubleConsonant, [last], { _ in last != "l" && last != "s" && last != "z" }),
-            rule("", "e", { measure($0) == 1 && endsCVC($0) }),
-        ])
+        for r in step1bRestoreRules where hasSuffix(s, r.suffix) { return dropping(s, r.suffix.count) + r.replacement }
+        // *d: a double consonant loses one letter unless it is l, s or z (and then stays whole).
+        if endsDoubleConsonant(s[...]) {
+            let last = s[s.count - 1]
+            return last != "l" && last != "s" && last != "z" ? Array(s.dropLast()) : s
+        }
+        return applyFirstMatching(s, step1bFinalRule)
     }
 
-    private static func step1c(_ w: Word) -> Word {
-        applyFirstMatching(w, [rule("y", "i", { $0.count > 1 && isConsonant($0, $0.count - 1) })])
-    }
+    private static let step1cRules = [Rule("y", "i", .consonantBeforeFinalY)]
+
+    private static func step1c(_ w: Word) -> Word { applyFirstMatching(w, step1cRules) }
+
+    private static let step2Rules = [
+        Rule("ational", "ate"), Rule("tional", "tion"), Rule("enci", "ence"), Rule("anci", "ance"),
+        Rule("izer", "ize"), Rule("bli", "ble"), Rule("alli", "al"), Rule("entli", "ent"),
+        Rule("eli", "e"), Rule("ousli", "ous"), Rule("ization", "ize"), Rule("ation", "ate"),
+        Rule("ator", "ate"), Rule("alism", "al"), Rule("iveness", "ive"), Rule("fulness", "ful"),
+        Rule("ousness", "ous"), Rule("aliti", "al"), Rule("iviti", "ive"), Rule("biliti", "ble"),
+        Rule("fulli", "ful"),
+        // NLTK measures the word minus "ogi" (the "l" stays), not the stem itself.
+        Rule("logi", "log", .wordPositiveMeasureWithoutLast(3)),
+    ]
 
     private static func step2(_ w: Word) -> Word {
         if hasSuffix(w, "alli") && measure(w[..<(w.count - 4)]) > 0 { return step2(dropping(w, 4, adding: "al")) }
-        return applyFirstMatching(w, [
-            rule("ational", "ate"), rule("tional", "tion"), rule("enci", "ence"), rule("anci", "ance"),
-            rule("izer", "ize"), rule("bli", "ble"), rule("alli", "al"), rule("entli", "ent"),
-            rule("eli", "e"), rule("ousli", "ous"), rule("ization", "ize"), rule("ation", "ate"),
-            rule("ator", "ate"), rule("alism", "al"), rule("iveness", "ive"), rule("fulness", "ful"),
-            rule("ousness", "ous"), rule("aliti", "al"), rule("iviti", "ive"), rule("biliti", "ble"),
-            rule("fulli", "ful"),
-            // NLTK measures "logi" minus "ogi" (the "l" stays), not the stem itself.
-            rule("logi", "log", { _ in measure(w[..<(w.count - 3)]) > 0 }),
-        ])
+        return applyFirstMatching(w, step2Rules)
     }
 
-    private static func step3(_ w: Word) -> Word {
-        applyFirstMatching(w, [
-            rule("icate", "ic"), rule("ative", ""), rule("alize", "al"), rule("iciti", "ic"),
-            rule("ical", "ic"), rule("ful", ""), rule("ness", ""),
-        ])
-    }
+    private static let step3Rules = [
+        Rule("icate", "ic"), Rule("ative", ""), Rule("alize", "al"), Rule("iciti", "ic"),
+        Rule("ical", "ic"), Rule("ful", ""), Rule("ness", ""),
+    ]
 
-    private static func step4(_ w: Word) -> Word {
-        let rules: [Rule] = ["al", "ance", "ence", "er", "ic", "able", "ible", "ant", "ement", "ment", "ent"]
-            .map { rule($0, "", measureAboveOne) }
-            + [rule("ion", "", { s in measure(s) > 1 && (s.last == "s" || s.last == "t") })]
-            + ["ou", "ism", "ate", "iti", "ous", "ive", "ize"].map { rule($0, "", measureAboveOne) }
-        return applyFirstMatching(w, rules)
-    }
+    private static func step3(_ w: Word) -> Word { applyFirstMatching(w, step3Rules) }
+
+    private static let step4Rules =
+        ["al", "ance", "ence", "er", "ic", "able", "ible", "ant", "ement", "ment", "ent"].map { Rule($0, "", .measureAboveOne) }
+        + [Rule("ion", "", .measureAboveOneEndingSOrT)]
+        + ["ou", "ism", "ate", "iti", "ous", "ive", "ize"].map { Rule($0, "", .measureAboveOne) }
+
+    private static func step4(_ w: Word) -> Word { applyFirstMatching(w, step4Rules) }
 
     private static func step5a(_ w: Word) -> Word {
         guard hasSuffix(w, "e") else { return w }
@@ -189,7 +212,7 @@ public enum PorterStemmer {
         return m > 1 || (m == 1 && !endsCVC(stem)) ? Array(stem) : w
     }
 
-    private static func step5b(_ w: Word) -> Word {
-        applyFirstMatching(w, [rule("ll", "l", { _ in measure(w[..<(w.count - 1)]) > 1 })])
-    }
+    private static let step5bRules = [Rule("ll", "l", .wordMeasureAboveOneWithoutLast(1))]
+
+    private static func step5b(_ w: Word) -> Word { applyFirstMatching(w, step5bRules) }
 }

@@ -21,8 +21,10 @@ public enum BLEU {
 
     /// Corpus BLEU of `hypotheses` where `references[i]` are the references of hypothesis i
     /// (any number, at least one).
+    /// With `effectiveOrder`, orders the hypotheses have no n-grams of are left out of the
+    /// geometric mean instead of zeroing it (sacrebleu's `effective_order`, for short segments).
     public static func corpusScore(hypotheses: [String], references: [[String]],
-                                   lowercase: Bool = false, maxOrder: Int = 4) throws -> Score {
+                                   lowercase: Bool = false, maxOrder: Int = 4, effectiveOrder: Bool = false) throws -> Score {
         try checkReferences(references, predictions: hypotheses.count)
         precondition(maxOrder >= 1, "BLEU maxOrder must be >= 1, got \(maxOrder)")
         var vocabulary = TokenVocabulary()
@@ -60,12 +62,18 @@ public enum BLEU {
                 }
             }
         }
-        return score(correct: correct, total: total,
-                     hypothesisLength: hypothesisLength, referenceLength: referenceLength)
+        return score(correct: correct, total: total, hypothesisLength: hypothesisLength,
+                     referenceLength: referenceLength, effectiveOrder: effectiveOrder)
+    }
+
+    /// BLEU of one hypothesis, as `sacrebleu.sentence_bleu` computes it (effective order on).
+    public static func sentenceScore(hypothesis: String, references: [String], lowercase: Bool = false) throws -> Score {
+        try corpusScore(hypotheses: [hypothesis], references: [references], lowercase: lowercase, effectiveOrder: true)
     }
 
     /// The score from sufficient statistics (sacrebleu's `compute_bleu` with `exp` smoothing).
-    public static func score(correct: [Int], total: [Int], hypothesisLength: Int, referenceLength: Int) -> Score {
+    public static func score(correct: [Int], total: [Int], hypothesisLength: Int, referenceLength: Int,
+                             effectiveOrder: Bool = false) -> Score {
         precondition(correct.count == total.count, "BLEU counts \(correct.count) vs totals \(total.count)")
         var bp = 1.0
         if hypothesisLength < referenceLength {
@@ -76,8 +84,10 @@ public enum BLEU {
                            hypothesisLength: hypothesisLength, referenceLength: referenceLength)
         guard correct.contains(where: { $0 != 0 }) else { return result }
         var smooth = 1.0
+        var orders = correct.count
         for n in correct.indices {
             if total[n] == 0 { break }
+            if effectiveOrder { orders = n + 1 }
             if correct[n] == 0 {
                 smooth *= 2
                 precisions[n] = 100.0 / (smooth * Double(total[n]))
@@ -87,9 +97,9 @@ public enum BLEU {
         }
         // sacrebleu floors log(0) at -9999999999 instead of -inf.
         var logSum = 0.0
-        for p in precisions { logSum += p == 0 ? -9_999_999_999 : log(p) }
+        for p in precisions[..<orders] { logSum += p == 0 ? -9_999_999_999 : log(p) }
         result.precisions = precisions
-        result.score = bp * exp(logSum / Double(precisions.count))
+        result.score = bp * exp(logSum / Double(orders))
         return result
     }
 

@@ -16,7 +16,7 @@ final class MetricParityTests: XCTestCase {
         var hypotheses: [String], references: [[String]]
         var bleu: BLEUStats, bleu_lowercase: BLEUStats
         var chrf: Double, chrf_plus_plus: Double
-        var sentence_bleu: [Double], sentence_chrf: [Double]
+        var sentence_bleu: [Double], sentence_bleu_effective: [Double], sentence_chrf: [Double]
         var tokenized_13a: [String]
         var rouge: [String: RougeSet]
         var porter_stems: [String: String]
@@ -55,11 +55,13 @@ final class MetricParityTests: XCTestCase {
               c.bleu_lowercase, "bleu lowercase")
     }
 
-    func testSentenceBLEUAgainstFirstReferenceEqualsSacrebleu() throws {
+    func testSentenceBLEUEqualsSacrebleu() throws {
         let c = Self.cases
         for (i, (h, r)) in zip(c.hypotheses, c.references).enumerated() {
             let s = try BLEU.corpusScore(hypotheses: [h], references: [[r[0]]])
             assertClose(s.score, c.sentence_bleu[i], rtol: 1e-12, atol: 1e-12, "pair \(i)")
+            let e = try BLEU.sentenceScore(hypothesis: h, references: r)
+            assertClose(e.score, c.sentence_bleu_effective[i], rtol: 1e-12, atol: 1e-12, "effective order, pair \(i)")
         }
     }
 

@@ -55,6 +55,8 @@ final class CommandContext {
             throw error
         } catch let error as CommandFailure {
             throw error
+        } catch let error as RecipeCheckFailure {
+            throw error
         } catch let error as ArgumentProblem {
             throw LanguageError(error.message, at: error.location ?? command.location)
         } catch {

@@ -6,6 +6,7 @@ enum EchoCommand {
             summary: "Print the words after substitution, separated by spaces.",
             positionals: [.optional("text", .string, "The words to print.")],
             lastPositionalTakesRest: true,
+            optionsAreText: true,
             examples: ["echo \"training with lr=$lr\""]),
         run: { arguments, context in
             context.output.line((arguments.list("text") ?? []).joined(separator: " "))

@@ -61,6 +61,8 @@ struct CommandSpec: Sendable, Equatable {
     var lastPositionalTakesRest = false
     /// `key=value` pairs with keys outside the spec are kept as text (`run` overrides, `set`).
     var acceptsAnyOption = false
+    /// `key=value` words are plain positional text (`echo lr=$lr`).
+    var optionsAreText = false
     var examples: [String] = []
 
     /// `verb` or `verb subverb`.

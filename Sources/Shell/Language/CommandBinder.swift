@@ -4,8 +4,8 @@ import Foundation
 enum VariableScope {
     /// Resolve now: the lookup returns a variable's value (session, then environment) or nil.
     case values(names: () -> [String], lookup: (String) -> String?)
-    /// Check only (a recipe before it runs): these names will exist; a value containing a
-    /// reference is not type-checked, everything else is.
+    /// Check only (a recipe before it runs): these names (and environment variables) will exist;
+    /// a value containing a reference is not type-checked, everything else is.
     case names(Set<String>)
 }
 
@@ -56,7 +56,7 @@ struct CommandBinder {
         var positionalIndex = 0
         var rest: [ArgumentValue] = []
         for argument in parsed {
-            switch argument {
+            switch spec.optionsAreText ? argument.asText : argument {
             case .positional(let word):
                 if spec.lastPositionalTakesRest && positionalIndex >= spec.positionals.count - 1 && !spec.positionals.isEmpty {
                     let last = spec.positionals[spec.positionals.count - 1]
@@ -141,7 +141,7 @@ struct CommandBinder {
                     }
                     pieces.append((value, true))
                 case .names(let known):
-                    guard known.contains(name) else {
+                    guard known.contains(name) || ProcessInfo.processInfo.environment[name] != nil else {
                         throw LanguageError("undefined variable '$\(name)'; define it with 'set \(name) = ...' before this line",
                                             at: location, suggestion: closestWord(to: name, in: Array(known).sorted()))
                     }

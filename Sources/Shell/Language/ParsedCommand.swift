@@ -4,6 +4,14 @@ enum ParsedArgument: Sendable, Equatable {
     case named(key: String, keyLocation: SourceLocation, value: Word)
 }
 
+extension ParsedArgument {
+    /// The argument as one positional word: `key=value` becomes the text `key=value`.
+    var asText: ParsedArgument {
+        guard case .named(let key, let keyLocation, let value) = self else { return self }
+        return .positional(Word(parts: [.text(key + "=", quoted: true)] + value.parts, location: keyLocation))
+    }
+}
+
 /// One command before it is bound to a verb's argument spec: `verb [words...] [key=value...]`.
 struct ParsedCommand: Sendable, Equatable {
     var verb: String

@@ -1,5 +1,5 @@
 /// The closest valid word to a misspelled one, by edit distance, or nil when nothing is close
-/// enough to be a plausible typo (distance 1 for words of up to 3 letters, else up to a third of
+/// enough to be a plausible typo (none for 1-2 letters, 1 for 3 letters, else up to a third of
 /// the length but at least 2; a candidate the word is a prefix of also counts).
 func closestWord(to word: String, in candidates: [String]) -> String? {
     let lowered = word.lowercased()
@@ -9,7 +9,7 @@ func closestWord(to word: String, in candidates: [String]) -> String? {
         if best == nil || distance < best!.distance { best = (candidate, distance) }
     }
     guard let best else { return nil }
-    let limit = lowered.count <= 3 ? 1 : max(2, lowered.count / 3)
+    let limit = lowered.count <= 2 ? 0 : lowered.count == 3 ? 1 : max(2, lowered.count / 3)
     if best.distance <= limit { return best.word }
     if lowered.count >= 2, let prefixed = candidates.first(where: { $0.lowercased().hasPrefix(lowered) }) {
         return prefixed

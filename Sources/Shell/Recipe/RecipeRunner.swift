@@ -30,8 +30,7 @@ enum RecipeRunner {
         defer { context.recipes.removeLast() }
         for override in overrides { context.session.setVariable(override.key, override.value) }
 
-        var known = Set(context.session.variables.keys).union(context.builtinVariables.keys)
-        known.formUnion(ProcessInfo.processInfo.environment.keys)
+        let known = Set(context.session.variables.keys).union(context.builtinVariables.keys)
         let problems = recipe.check(known: known)
         guard problems.isEmpty else { throw RecipeCheckFailure(problems: problems) }
 

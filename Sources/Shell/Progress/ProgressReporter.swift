@@ -28,7 +28,8 @@ final class ProgressReporter {
 
     /// Reports the final snapshot (always shown) and ends the bar's line.
     func finish(_ snapshot: ProgressSnapshot) {
-        if lastStep != snapshot.step || lastShown != snapshot.elapsed { show(snapshot) }
+        let barWasCleared = output.isTerminal && !barShown
+        if barWasCleared || lastStep != snapshot.step || lastShown != snapshot.elapsed { show(snapshot) }
         if output.isTerminal && barShown { output.write("\n") }
         barShown = false
     }

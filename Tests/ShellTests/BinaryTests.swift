@@ -1,0 +1,96 @@
+import Foundation
+import XCTest
+
+/// The `sft` executable driven as a user drives it: piped stdin, `sft run`, `--step` answers.
+final class BinaryTests: XCTestCase {
+    func testPipedREPLHasNoPromptAndSurvivesErrors() throws {
+        let result = try runSFT([], stdin: "set a = 1\necho $a \\\n  two\nbogus\necho after\n")
+        XCTAssertEqual(result.stdout, "1 two\nafter\n")
+        XCTAssertEqual(result.stderr, "<repl>:4:1: error: unknown verb 'bogus'; 'help' lists the verbs\n")
+        XCTAssertEqual(result.status, 1, "piped input reports that a command failed")
+    }
+
+    func testPipedExitStatus() throws {
+        XCTAssertEqual(try runSFT([], stdin: "echo x\nexit 7\necho never\n").status, 7)
+        XCTAssertEqual(try runSFT([], stdin: "echo x\n").status, 0)
+    }
+
+    func testRunRecipeWithOverrides() throws {
+        let folder = try temporaryFolder(self)
+        let recipe = try writeFile("""
+            # How to run: sft run r.sft [lr=...]
+            set lr = 2e-4
+            echo "lr is $lr"
+            """, "r.sft", in: folder)
+        let result = try runSFT(["run", recipe, "lr=1e-3"])
+        XCTAssertEqual(result.stdout, "lr is 1e-3\n")
+        XCTAssertEqual(result.stderr, "")
+        XCTAssertEqual(result.status, 0)
+    }
+
+    func testFailingRecipeStopsWithLocationAndNonZeroStatus() throws {
+        let folder = try temporaryFolder(self)
+        let recipe = try writeFile("echo one\nhelp nosuchverb\necho two\n", "r.sft", in: folder)
+        let result = try runSFT(["run", recipe])
+        XCTAssertEqual(result.stdout, "one\n")
+        XCTAssertEqual(result.stderr, "\(recipe):2:6: error: no command named 'nosuchverb'; 'help' lists them\n")
+        XCTAssertEqual(result.status, 1)
+    }
+
+    func testRecipeWithTypoFailsBeforeRunning() throws {
+        let folder = try temporaryFolder(self)
+        let recipe = try writeFile("echo one\n\nexti\n", "r.sft", in: folder)
+        let result = try runSFT(["run", recipe])
+        XCTAssertEqual(result.stdout, "")
+        XCTAssertEqual(result.stderr, "\(recipe):3:1: error: unknown verb 'exti'; 'help' lists the verbs (did you mean 'exit'?)\n")
+        XCTAssertEqual(result.status, 1)
+    }
+
+    func testStepWithScriptedAnswers() throws {
+        let folder = try temporaryFolder(self)
+        let recipe = try writeFile("set n = 1\necho first $n\necho second\n", "r.sft", in: folder)
+        let result = try runSFT(["run", recipe, "--step"], stdin: "\nset n = 5\n\ns\n")
+        XCTAssertEqual(result.stdout, """
+            -> \(recipe):1: set n = 1
+            -> \(recipe):2: echo first $n
+            first 5
+            -> \(recipe):3: echo second
+            skipped
+
+            """)
+        XCTAssertEqual(result.status, 0)
+    }
+
+    func testUsageErrors() throws {
+        let unknown = try runSFT(["rnu"])
+        XCTAssertEqual(unknown.status, 2)
+        XCTAssertTrue(unknown.stderr.hasPrefix("sft: unknown command 'rnu' (did you mean 'run'?)\nusage: sft"), unknown.stderr)
+        let option = try runSFT(["run", "r.sft", "--stpe"])
+        XCTAssertEqual(option.status, 2)
+        XCTAssertTrue(option.stderr.hasPrefix("sft run: unknown option '--stpe' (did you mean '--step'?)"), option.stderr)
+        let missing = try runSFT(["run", "/nonexistent.sft"])
+        XCTAssertEqual(missing.stderr, "/nonexistent.sft:1:1: error: recipe '/nonexistent.sft' does not exist\n")
+        XCTAssertEqual(missing.status, 1)
+    }
+
+    func testHelpFromTheCommandLine() throws {
+        let result = try runSFT(["help", "run"])
+        XCTAssertTrue(result.stdout.hasPrefix("run FILE [key=value ...]\n"), result.stdout)
+        XCTAssertEqual(result.status, 0)
+    }
+
+    /// Start-up to a ready REPL (reading stdin) and out again; the target is well under 150 ms
+    /// in a release build. The bound here is loose so a loaded machine does not fail the test.
+    func testStartupIsFast() throws {
+        _ = try runSFT([], stdin: "exit\n")
+        var times: [Double] = []
+        for _ in 0..<5 {
+            let start = Date()
+            XCTAssertEqual(try runSFT([], stdin: "exit\n").status, 0)
+            times.append(Date().timeIntervalSince(start))
+        }
+        let median = times.sorted()[2]
+        print("sft start-up to exit, median of 5: \(Int(median * 1000)) ms")
+        XCTAssertLessThan(median, 0.5)
+    }
+}

@@ -75,7 +75,7 @@ final class BinaryTests: XCTestCase {
 
     func testHelpFromTheCommandLine() throws {
         let result = try runSFT(["help", "run"])
-        XCTAssertTrue(result.stdout.hasPrefix("run FILE [key=value ...]\n"), result.stdout)
+        XCTAssertTrue(result.stdout.hasPrefix("run FILE [name=value ...]\n"), result.stdout)
         XCTAssertEqual(result.status, 0)
     }
 

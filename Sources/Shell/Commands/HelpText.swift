@@ -34,7 +34,7 @@ enum HelpText {
                 lines.append("  \(name)  \(type)  \(argument.help) (\(requirement)\(range))")
             }
         }
-        if spec.acceptsAnyOption { lines.append("  Any other key=value is passed on (see above).") }
+        if let other = spec.otherOptions { lines.append("  \(other)") }
         if !spec.examples.isEmpty {
             lines.append("Example\(spec.examples.count > 1 ? "s" : ""):")
             lines += spec.examples.map { "  \($0)" }
@@ -42,7 +42,7 @@ enum HelpText {
         return lines.joined(separator: "\n")
     }
 
-    /// `verb [subverb] FILE [NAME] [key=value ...]`.
+    /// `verb [subverb] FILE [NAME] [key=type] [name=value ...]`.
     static func usage(_ spec: CommandSpec) -> String {
         var words = [spec.fullName]
         for (i, positional) in spec.positionals.enumerated() {
@@ -53,7 +53,7 @@ enum HelpText {
         for option in spec.options {
             words.append(option.isRequired ? "\(option.name)=\(option.type.name)" : "[\(option.name)=\(option.type.name)]")
         }
-        if spec.acceptsAnyOption { words.append("[key=value ...]") }
+        if spec.acceptsAnyOption { words.append("[name=value ...]") }
         return words.joined(separator: " ")
     }
 

@@ -4,7 +4,7 @@ enum SetCommand {
         spec: CommandSpec(
             verb: "set",
             summary: "Set variables for $name substitution; with no arguments, list them.",
-            acceptsAnyOption: true,
+            otherOptions: "name=value: the variables to set.",
             examples: ["set model_dir = ~/models/smollm2", "set lr=2e-4 epochs=3"]),
         run: { arguments, context in
             if arguments.extraOptions.isEmpty {

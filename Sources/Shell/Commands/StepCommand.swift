@@ -5,7 +5,7 @@ enum StepCommand {
             verb: "step",
             summary: "Run a recipe one command at a time: Enter runs the next command, s skips it, q stops, any other line runs as a command first.",
             positionals: [.required("file", .path, "The recipe (.sft) to step through.")],
-            acceptsAnyOption: true,
+            otherOptions: "name=value: overrides; each replaces the recipe's own set of that variable.",
             examples: ["step recipes/code-gen.sft", "step recipes/code-gen.sft epochs=1"]),
         run: { arguments, context in
             try RecipeRunner.run(file: arguments.path("file")!, overrides: arguments.extraOptions,

@@ -59,11 +59,14 @@ struct CommandSpec: Sendable, Equatable {
     var options: [ArgumentSpec] = []
     /// The last positional takes every remaining positional word (as a list of strings).
     var lastPositionalTakesRest = false
-    /// `key=value` pairs with keys outside the spec are kept as text (`run` overrides, `set`).
-    var acceptsAnyOption = false
+    /// When set, `key=value` pairs with keys outside the spec are kept as text (`set` variables,
+    /// `run` overrides); this says what they mean, for `help`.
+    var otherOptions: String?
     /// `key=value` words are plain positional text (`echo lr=$lr`).
     var optionsAreText = false
     var examples: [String] = []
+
+    var acceptsAnyOption: Bool { otherOptions != nil }
 
     /// `verb` or `verb subverb`.
     var fullName: String { subverb.map { "\(verb) \($0)" } ?? verb }

@@ -61,6 +61,21 @@ final class BinaryTests: XCTestCase {
         XCTAssertEqual(result.status, 0)
     }
 
+    func testTourRecipeRunsEndToEnd() throws {
+        let recipe = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("recipes/tour.sft").path
+        let result = try runSFT(["run", recipe, "name=you"])
+        XCTAssertEqual(result.stderr, "")
+        XCTAssertEqual(result.status, 0)
+        XCTAssertTrue(result.stdout.hasPrefix("""
+            hello, you
+            single quotes keep $name as written
+            LoRA targets: q_proj,v_proj (a trailing backslash continues the command)
+
+            """), result.stdout)
+        XCTAssertTrue(result.stdout.contains("name = you\necho [TEXT ...]\n"), result.stdout)
+    }
+
     func testUsageErrors() throws {
         let unknown = try runSFT(["rnu"])
         XCTAssertEqual(unknown.status, 2)

@@ -19,9 +19,13 @@ enum ShellEntry {
         guard let first = arguments.first else {
             Interrupt.install()
             let interactive = isatty(0) == 1
-            let reader: LineReader = interactive
-                ? EditLineReader(historyFile: EditLineReader.defaultHistoryFile) : PipedLineReader()
-            return REPL.run(context: CommandContext(output: output, reader: reader), interactive: interactive)
+            let context = CommandContext(output: output, reader: PipedLineReader())
+            if interactive {
+                let reader = EditLineReader(historyFile: EditLineReader.defaultHistoryFile)
+                reader.variableNames = { [session = context.session] in Array(session.variables.keys) }
+                context.reader = reader
+            }
+            return REPL.run(context: context, interactive: interactive)
         }
         switch first {
         case "run":

@@ -35,6 +35,13 @@ final class CompletionTests: XCTestCase {
         XCTAssertEqual(texts("help ", "ru"), ["run"])
     }
 
+    func testVariablesAfterDollar() {
+        var withVariables = completer
+        withVariables.variables = ["learning_rate", "lora_rank", "epochs"]
+        XCTAssertEqual(withVariables.complete(before: "echo $", word: "l").map(\.text), ["learning_rate", "lora_rank"])
+        XCTAssertEqual(withVariables.complete(before: "echo ${", word: "e"), [Completion(text: "epochs", appendsSpace: false)])
+    }
+
     func testPaths() throws {
         let folder = try temporaryFolder(self)
         try writeFile("", "train.jsonl", in: folder)

@@ -44,6 +44,10 @@ final class REPLTerminalTests: XCTestCase {
         terminal.type("show na\tzz\r")
         terminal.expect("zz = 77")
         terminal.expectPrompt()
+        // "$z" + Tab -> "$zz" (variable names after `$`).
+        terminal.type("echo var-$z\t\r")
+        terminal.expect("var-77\r\n")
+        terminal.expectPrompt()
         // A path argument completes file names: "run rec" + Tab -> "run recipe-for-completion.sft ".
         terminal.type("run rec\t\r")
         terminal.expect("ran-the-completed-recipe\r\n")

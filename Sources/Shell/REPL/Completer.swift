@@ -8,13 +8,17 @@ struct Completion: Equatable {
 }
 
 /// Tab completion from the command specs: verbs, subverbs, argument names (`key=`), enum
-/// values, and paths where an argument is a path.
+/// values, paths where an argument is a path, and variable names after `$` or `${`.
 struct Completer {
     var specs: [CommandSpec]
+    var variables: [String] = []
 
     /// Candidates for `word`, the word under the cursor; `before` is the line up to that word
-    /// (it ends with `=` when the word is the value of `key=`).
+    /// (it ends with `=` when the word is the value of `key=`, with `$` or `${` for a variable).
     func complete(before: String, word: String) -> [Completion] {
+        if before.hasSuffix("$") || before.hasSuffix("${") {
+            return matching(variables, word, space: false)
+        }
         let words = before.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
         guard let verb = words.first else {
             return matching(verbNames, word, space: true)
@@ -78,7 +82,7 @@ struct Completer {
             .sorted()
             .map { entry in
                 var isFolder: ObjCBool = false
-                FileManager.default.fileExists(atPath: (listed as NSString).appendingPathComponent(entry), isDirectory: &isFolder)
+                _ = FileManager.default.fileExists(atPath: (listed as NSString).appendingPathComponent(entry), isDirectory: &isFolder)
                 return Completion(text: folder + entry + (isFolder.boolValue ? "/" : ""), appendsSpace: !isFolder.boolValue)
             }
     }

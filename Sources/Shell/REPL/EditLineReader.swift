@@ -5,6 +5,10 @@ import Foundation
 /// Ctrl-C at the prompt returns `.interrupted` (the REPL drops the line and asks again).
 final class EditLineReader: LineReader {
     private let historyFile: String
+    /// The session's variable names, offered after `$`.
+    var variableNames: () -> [String] = { [] }
+    /// The reader libedit's completion hook serves (libedit has one global line editor).
+    nonisolated(unsafe) fileprivate static var active: EditLineReader?
 
     /// `historyFile`: where history is read from and saved after every line.
     init(historyFile: String) {
@@ -14,6 +18,7 @@ final class EditLineReader: LineReader {
         stifle_history(2000)
         _ = read_history(historyFile)
         sft_set_attempted_completion(editLineComplete)
+        EditLineReader.active = self
     }
 
     /// `$SFT_HISTORY`, else `~/.sft_history`.
@@ -55,7 +60,9 @@ private func editLineComplete(_ text: UnsafePointer<CChar>?, _ start: Int32, _ e
                                               count: strlen(buffer)))
     let before = String(decoding: lineBytes.prefix(Int(max(0, start))), as: UTF8.self)
     let word = String(cString: text)
-    let candidates = Completer(specs: CommandRegistry.all.map(\.spec)).complete(before: before, word: word)
+    let variables = EditLineReader.active?.variableNames() ?? []
+    let candidates = Completer(specs: CommandRegistry.all.map(\.spec), variables: variables)
+        .complete(before: before, word: word)
     guard !candidates.isEmpty else { return nil }
     let matches = candidates.map(\.text)
     let single = candidates.count == 1

@@ -9,6 +9,7 @@ enum CommandRegistry {
         ResetCommand.definition,
         RunCommand.definition,
         StepCommand.definition,
+        PlotCommand.definition,
         ExitCommand.definition,
     ]
 

@@ -1,5 +1,12 @@
 import Foundation
 
+/// Output richer than text, which a front end may show its own way (a notebook: a table as
+/// HTML, a chart as SVG). Without such a front end it is rendered as text.
+enum DisplayItem {
+    case table(headers: [String], rows: [[String]])
+    case chart(series: [ChartSeries], title: String)
+}
+
 /// Where commands write: text for the user (stdout), errors and warnings (stderr). Writes go
 /// straight to the file descriptors (no stdio buffering), so output and errors interleave in order.
 final class Output {
@@ -7,11 +14,15 @@ final class Output {
     let isTerminal: Bool
     private let writeText: (String) -> Void
     private let writeError: (String) -> Void
+    private let display: ((DisplayItem) -> Void)?
 
-    init(isTerminal: Bool, text: @escaping (String) -> Void, error: @escaping (String) -> Void) {
+    /// `display` receives tables and charts instead of their text rendering, when given.
+    init(isTerminal: Bool, text: @escaping (String) -> Void, error: @escaping (String) -> Void,
+         display: ((DisplayItem) -> Void)? = nil) {
         self.isTerminal = isTerminal
         self.writeText = text
         self.writeError = error
+        self.display = display
     }
 
     /// stdout and stderr of this process.
@@ -30,8 +41,15 @@ final class Output {
     /// Writes one line to the error stream.
     func error(_ text: String) { writeError(text + "\n") }
 
+    /// Shows a line chart: as text (braille) unless the front end displays charts itself.
+    func chart(_ series: [ChartSeries], title: String, width: Int = 60, height: Int = 12) {
+        if let display { return display(.chart(series: series, title: title)) }
+        line(TerminalChart.render(series, width: width, height: height, title: title))
+    }
+
     /// Writes rows as aligned columns under a header line.
     func table(_ headers: [String], _ rows: [[String]]) {
+        if let display { return display(.table(headers: headers, rows: rows)) }
         var widths = headers.map(\.count)
         for row in rows {
             for (i, cell) in row.enumerated() where i < widths.count { widths[i] = max(widths[i], cell.count) }

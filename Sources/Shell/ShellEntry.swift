@@ -70,9 +70,12 @@ enum ShellEntry {
         }
         Interrupt.install()
         Interrupt.setCommandRunning(true)
-        let reader: LineReader = stepping && isatty(0) == 1
-            ? EditLineReader(historyFile: EditLineReader.defaultHistoryFile) : PipedLineReader()
-        let context = CommandContext(output: output, reader: reader)
+        let context = CommandContext(output: output, reader: PipedLineReader())
+        if stepping && isatty(0) == 1 {
+            let reader = EditLineReader(historyFile: EditLineReader.defaultHistoryFile)
+            reader.variableNames = { [session = context.session] in Array(session.variables.keys) }
+            context.reader = reader
+        }
         do {
             try RecipeRunner.run(file: file, overrides: overrides, stepping: stepping, context: context)
             return 0

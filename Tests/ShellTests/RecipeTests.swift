@@ -35,10 +35,22 @@ final class RecipeTests: XCTestCase {
         XCTAssertEqual(harness.text, "one\n")
     }
 
-    func testMissingRecipe() {
+    func testMissingRecipeSuggestsTheClosestFile() throws {
+        let folder = try temporaryFolder(self)
+        try writeFile("echo hi\n", "train.sft", in: folder)
         let harness = ShellHarness()
-        XCTAssertEqual(harness.run("run /nonexistent/r.sft"),
-                       "/nonexistent/r.sft:1:1: error: recipe '/nonexistent/r.sft' does not exist")
+        XCTAssertEqual(harness.run("run   \(folder.path)/trian.sft"),
+                       "<test>:1:7: error: no file or folder '\(folder.path)/trian.sft' for 'file' (did you mean '\(folder.path)/train.sft'?)")
+        XCTAssertEqual(harness.run("run /nonexistent/r.sft"), "<test>:1:5: error: no file or folder '/nonexistent/r.sft' for 'file'")
+    }
+
+    func testMissingRecipeIsNotReportedBeforeItsCreatorRuns() throws {
+        let recipe = Recipe(file: "r.sft", commands: try ParsedCommand.parse("run not-yet-written.sft", file: "r.sft"))
+        XCTAssertEqual(recipe.check(known: []), [])
+    }
+
+    func testSetWithoutValue() {
+        XCTAssertEqual(ShellHarness().run("set y"), "<test>:1:5: error: unexpected argument 'y': 'set' takes name = value pairs")
     }
 
     func testNestedRecipesAndRecipeDir() throws {

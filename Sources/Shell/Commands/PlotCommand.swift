@@ -4,7 +4,7 @@ enum PlotCommand {
         spec: CommandSpec(
             verb: "plot",
             summary: "Plot the train and eval loss of a run (its trainer_state.json) in the terminal, and optionally as an SVG file.",
-            positionals: [.required("file", .path, "A trainer_state.json (in a checkpoint folder).")],
+            positionals: [.required("file", .existingPath, "A trainer_state.json (in a checkpoint folder).")],
             options: [.optional("svg", .path, "Also write the chart to this SVG file."),
                       .optional("width", .int, default: "60", range: 10...400, "Chart width in characters."),
                       .optional("height", .int, default: "12", range: 3...100, "Chart height in lines.")],

@@ -4,7 +4,7 @@ enum StepCommand {
         spec: CommandSpec(
             verb: "step",
             summary: "Run a recipe one command at a time: Enter runs the next command, s skips it, q stops, any other line runs as a command first.",
-            positionals: [.required("file", .path, "The recipe (.sft) to step through.")],
+            positionals: [.required("file", .existingPath, "The recipe (.sft) to step through.")],
             otherOptions: "name=value: overrides; each replaces the recipe's own set of that variable.",
             examples: ["step recipes/code-gen.sft", "step recipes/code-gen.sft epochs=1"]),
         run: { arguments, context in

@@ -4,8 +4,12 @@ indirect enum ArgumentType: Sendable, Equatable {
     case int
     case float
     case bool
-    /// A file or folder path; `~/` is expanded. Existence is the verb's business.
+    /// A file or folder path; `~/` is expanded. It may not exist yet (an output).
     case path
+    /// A path that must exist when the command runs (an input); a missing one is reported at
+    /// its location with the closest name in its folder. Not checked before a recipe starts,
+    /// since an earlier command may create it.
+    case existingPath
     /// One of a fixed set of words (an enum).
     case choice([String])
     /// Comma-separated values, each of the element type: `a,b,c`.
@@ -19,6 +23,7 @@ indirect enum ArgumentType: Sendable, Equatable {
         case .float: return "float"
         case .bool: return "bool"
         case .path: return "path"
+        case .existingPath: return "existing path"
         case .choice(let words): return words.joined(separator: "|")
         case .list(let element): return "list of \(element.name)"
         }

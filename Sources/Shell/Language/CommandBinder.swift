@@ -67,6 +67,10 @@ struct CommandBinder {
                     continue
                 }
                 guard positionalIndex < spec.positionals.count else {
+                    if spec.positionals.isEmpty && spec.acceptsAnyOption {
+                        throw LanguageError("unexpected argument '\(word.display)': '\(spec.fullName)' takes name = value pairs",
+                                            at: word.location)
+                    }
                     let takes = spec.positionals.isEmpty ? "no positional arguments"
                         : "\(spec.positionals.count) positional argument\(spec.positionals.count == 1 ? "" : "s") (\(spec.positionals.map(\.name).joined(separator: ", ")))"
                     throw LanguageError("unexpected argument '\(word.display)': '\(spec.fullName)' takes \(takes); named arguments are written key=value",
@@ -156,6 +160,8 @@ struct CommandBinder {
     func convert(_ word: Word, as type: ArgumentType, for spec: ArgumentSpec,
                  scope: VariableScope) throws(LanguageError) -> ArgumentValue? {
         guard let pieces = try substitute(word, scope: scope) else { return nil }
+        let checkingOnly: Bool
+        if case .names = scope { checkingOnly = true } else { checkingOnly = false }
         if case .list(let element) = type {
             var items: [String] = [""]
             for piece in pieces {
@@ -170,20 +176,25 @@ struct CommandBinder {
                 throw LanguageError("empty element in the list for '\(spec.name)'; expected \(type.name) written a,b,c",
                                     at: word.location)
             }
-            return .list(try items.map { item throws(LanguageError) in try scalar(item, element, spec, word.location) })
+            return .list(try items.map { item throws(LanguageError) in try scalar(item, element, spec, word.location, checkingOnly: checkingOnly) })
         }
-        return try scalar(pieces.map(\.text).joined(), type, spec, word.location)
+        return try scalar(pieces.map(\.text).joined(), type, spec, word.location, checkingOnly: checkingOnly)
     }
 
     private func scalar(_ text: String, _ type: ArgumentType, _ spec: ArgumentSpec,
-                        _ location: SourceLocation) throws(LanguageError) -> ArgumentValue {
+                        _ location: SourceLocation, checkingOnly: Bool) throws(LanguageError) -> ArgumentValue {
         let found = text.isEmpty ? "nothing" : "'\(text)'"
         switch type {
         case .string:
             return .string(text)
-        case .path:
+        case .path, .existingPath:
             guard !text.isEmpty else { throw LanguageError("expected a path for '\(spec.name)', found nothing", at: location) }
-            return .path(text.hasPrefix("~/") ? NSHomeDirectory() + text.dropFirst() : text)
+            let path = text.hasPrefix("~/") ? NSHomeDirectory() + text.dropFirst() : text
+            if type == .existingPath, !checkingOnly, !FileManager.default.fileExists(atPath: path) {
+                throw LanguageError("no file or folder '\(text)' for '\(spec.name)'", at: location,
+                                    suggestion: closestSibling(of: text, expanded: path))
+            }
+            return .path(path)
         case .int:
             guard let value = Int(text.replacingOccurrences(of: "_", with: "")) else {
                 throw LanguageError("expected an integer for '\(spec.name)', found \(found)", at: location)
@@ -212,6 +223,16 @@ struct CommandBinder {
         case .list:
             throw LanguageError("'\(spec.name)' cannot hold a list of lists", at: location)
         }
+    }
+
+    /// The entry of the missing path's folder closest to the name it asks for, as a path.
+    private func closestSibling(of text: String, expanded: String) -> String? {
+        let url = URL(fileURLWithPath: expanded)
+        let folder = url.deletingLastPathComponent().path
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: folder),
+              let closest = closestWord(to: url.lastPathComponent, in: entries) else { return nil }
+        let slash = text.lastIndex(of: "/").map { String(text[...$0]) } ?? ""
+        return slash + closest
     }
 
     private func check(_ value: Double, _ spec: ArgumentSpec, _ location: SourceLocation) throws(LanguageError) {

@@ -58,7 +58,7 @@ struct Completer {
 
     private func values(of type: ArgumentType, _ word: String) -> [Completion] {
         switch type {
-        case .path: return paths(word)
+        case .path, .existingPath: return paths(word)
         case .choice(let words): return matching(words, word, space: true)
         case .bool: return matching(["true", "false"], word, space: true)
         default: return []

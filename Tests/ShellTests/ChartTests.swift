@@ -34,6 +34,10 @@ final class ChartTests: XCTestCase {
         // The flat line sits mid-height: dot row 6 of 12, the third dot row of the second cell row.
         XCTAssertEqual(rows[1], "  2 ┤⠤⠤⠤⠤⠤⠤⠤⠤⠤⠤")
         XCTAssertEqual(TerminalChart.render([ChartSeries(name: "train", points: [])]), "(no data to plot)")
+        let extreme = ChartSeries(name: "x", points: [ChartPoint(x: -1e308, y: .nan), ChartPoint(x: 1e308, y: 1e308),
+                                                      ChartPoint(x: 0, y: -1e308)])
+        XCTAssertFalse(TerminalChart.render([extreme]).isEmpty)
+        XCTAssertFalse(SVGChart.render([extreme]).isEmpty)
     }
 
     /// Elements of an SVG document by name, with their attributes.

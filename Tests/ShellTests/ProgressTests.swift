@@ -28,6 +28,18 @@ final class ProgressTests: XCTestCase {
         XCTAssertEqual(ProgressFormat.duration(44.6), "45s")
         XCTAssertEqual(ProgressFormat.duration(192), "3m12s")
         XCTAssertEqual(ProgressFormat.duration(7500), "2h05m")
+        XCTAssertEqual(ProgressFormat.duration(.nan), "?")
+        XCTAssertEqual(ProgressFormat.duration(.infinity), "?")
+    }
+
+    func testOddSnapshotsDoNotBreakTheBar() {
+        let odd = [ProgressSnapshot(step: 0, totalSteps: 0, loss: .nan, tokensPerSecond: nil, elapsed: 0),
+                   ProgressSnapshot(step: 12, totalSteps: 10, loss: nil, tokensPerSecond: .infinity, elapsed: .nan),
+                   ProgressSnapshot(step: -1, totalSteps: 5, loss: 1, tokensPerSecond: 0, elapsed: 1)]
+        for snapshot in odd {
+            XCTAssertFalse(ProgressFormat.bar(snapshot, label: "train", width: 80).isEmpty)
+            XCTAssertFalse(ProgressFormat.logLine(snapshot, label: "train").isEmpty)
+        }
     }
 
     private func captured(terminal: Bool) -> (Output, () -> String) {

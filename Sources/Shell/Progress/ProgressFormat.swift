@@ -15,7 +15,10 @@ struct ProgressSnapshot: Sendable, Equatable {
         return elapsed / Double(step) * Double(totalSteps - step)
     }
 
-    var fraction: Double { totalSteps > 0 ? min(1, max(0, Double(step) / Double(totalSteps))) : 0 }
+    var fraction: Double {
+        let value = totalSteps > 0 ? Double(step) / Double(totalSteps) : 0
+        return value.isFinite ? min(1, max(0, value)) : 0
+    }
 }
 
 /// The text of progress reports: a bar for terminals, a key=value line for logs.
@@ -26,10 +29,11 @@ enum ProgressFormat {
         let digits = String(snapshot.totalSteps).count
         let counter = String(repeating: " ", count: max(0, digits - String(snapshot.step).count))
             + "\(snapshot.step)/\(snapshot.totalSteps)"
-        let percent = String(format: "%3d%%", Int((snapshot.fraction * 100).rounded(.down)))
+        let percentValue = String(Int((snapshot.fraction * 100).rounded(.down)))
+        let percent = String(repeating: " ", count: 3 - percentValue.count) + percentValue + "%"
         var tail = [percent]
         if let loss = snapshot.loss { tail.append("loss \(String(format: "%.4f", loss))") }
-        if let rate = snapshot.tokensPerSecond { tail.append("\(Int(rate.rounded())) tok/s") }
+        if let rate = snapshot.tokensPerSecond { tail.append("\(whole(rate)) tok/s") }
         if let remaining = snapshot.remaining {
             tail.append("ETA \(duration(remaining))")
         } else if snapshot.step >= snapshot.totalSteps {
@@ -44,7 +48,7 @@ enum ProgressFormat {
     static func logLine(_ snapshot: ProgressSnapshot, label: String) -> String {
         var fields = ["\(label) step=\(snapshot.step)/\(snapshot.totalSteps) (\(Int((snapshot.fraction * 100).rounded(.down)))%)"]
         if let loss = snapshot.loss { fields.append("loss=\(String(format: "%.4f", loss))") }
-        if let rate = snapshot.tokensPerSecond { fields.append("tok/s=\(Int(rate.rounded()))") }
+        if let rate = snapshot.tokensPerSecond { fields.append("tok/s=\(whole(rate))") }
         fields.append("elapsed=\(duration(snapshot.elapsed))")
         if let remaining = snapshot.remaining { fields.append("eta=\(duration(remaining))") }
         return fields.joined(separator: " ")
@@ -59,8 +63,14 @@ enum ProgressFormat {
         return bar + String(repeating: " ", count: max(0, width - bar.count))
     }
 
-    /// `45s`, `3m12s`, `2h05m`.
+    /// A rate rounded to a whole number, or `?` when it is not finite.
+    private static func whole(_ x: Double) -> String {
+        x.isFinite && abs(x) < 1e15 ? String(Int(x.rounded())) : "?"
+    }
+
+    /// `45s`, `3m12s`, `2h05m`; `?` for a time that is not a finite non-negative number.
     static func duration(_ seconds: Double) -> String {
+        guard seconds.isFinite, seconds >= 0, seconds < 1e12 else { return "?" }
         let total = Int(seconds.rounded())
         if total < 60 { return "\(total)s" }
         if total < 3600 { return String(format: "%dm%02ds", total / 60, total % 60) }

@@ -37,7 +37,8 @@ enum SVGChart {
         svg += "</g>\n"
         for (index, curve) in series.enumerated() {
             let color = colors[index % colors.count]
-            let points = curve.points.filter { $0.x.isFinite && $0.y.isFinite }
+            // Points whose screen position overflows (a range too wide to scale) are left out.
+            let points = curve.points.filter { sx($0.x).isFinite && sy($0.y).isFinite }
             let coordinates = points.map { "\(fmt(sx($0.x))),\(fmt(sy($0.y)))" }.joined(separator: " ")
             svg += "<polyline class=\"series\" data-name=\"\(escape(curve.name))\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"1.5\" points=\"\(coordinates)\"/>\n"
             if index > 0 {

@@ -13,12 +13,15 @@ enum TerminalChart {
         // dots[row][column] for the braille grid: [4*height][2*width], row 0 at the top.
         var dots = [[Bool]](repeating: [Bool](repeating: false, count: 2 * width), count: 4 * height)
         var cellMarks = [[Character?]](repeating: [Character?](repeating: nil, count: width), count: height)
-        func pixel(_ p: ChartPoint) -> (x: Int, y: Int) {
-            (Int((bounds.unitX(p.x) * Double(2 * width - 1)).rounded()),
-             Int(((1 - bounds.unitY(p.y)) * Double(4 * height - 1)).rounded()))
+        // A dot for a point, or nil when the data's range is too wide to scale (overflow).
+        func pixel(_ p: ChartPoint) -> (x: Int, y: Int)? {
+            let x = (bounds.unitX(p.x) * Double(2 * width - 1)).rounded()
+            let y = ((1 - bounds.unitY(p.y)) * Double(4 * height - 1)).rounded()
+            guard x.isFinite, y.isFinite else { return nil }
+            return (min(2 * width - 1, max(0, Int(x))), min(4 * height - 1, max(0, Int(y))))
         }
         for (index, curve) in series.enumerated() {
-            let points = curve.points.filter { $0.x.isFinite && $0.y.isFinite }.map(pixel)
+            let points = curve.points.filter { $0.x.isFinite && $0.y.isFinite }.compactMap(pixel)
             if index == 0 {
                 if points.count == 1 { dots[points[0].y][points[0].x] = true }
                 for (a, b) in zip(points, points.dropFirst()) { drawLine(a, b, into: &dots) }

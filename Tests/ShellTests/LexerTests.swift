@@ -80,6 +80,19 @@ final class LexerTests: XCTestCase {
         XCTAssertEqual(bound.location(of: "data"), SourceLocation(file: "t.sft", line: 1, column: 7))
     }
 
+    func testLastPositionalTakesTheRestWithItsType() throws {
+        let spec = CommandSpec(verb: "tokenize", summary: "", positionals: [.required("mode", .choice(["ids", "text"]), ""),
+                                                                           .optional("ids", .list(.int), "")],
+                               lastPositionalTakesRest: true)
+        let binder = CommandBinder(specs: [spec])
+        let empty = VariableScope.values(names: { [] }, lookup: { _ in nil })
+        let bound = try binder.bind(try commands("tokenize ids 1 2 3")[0], scope: empty).arguments
+        XCTAssertEqual(bound.values["ids"], .list([.int(1), .int(2), .int(3)]))
+        XCTAssertNil(try binder.bind(try commands("tokenize text")[0], scope: empty).arguments.values["ids"])
+        XCTAssertEqual(bindingError("tokenize ids 1 x", binder: binder)?.message, "expected an integer for 'ids', found 'x'")
+        XCTAssertEqual(bindingError("tokenize ids ids=1 2", binder: binder)?.message, "'ids' is given twice (first at r.sft:1:14)")
+    }
+
     func testCRLFRecipes() throws {
         let parsed = try commands("echo a\r\necho b \\\r\n c\r\n")
         XCTAssertEqual(parsed.count, 2)

@@ -54,15 +54,24 @@ struct CommandBinder {
         var result = Arguments()
         var given: [String: SourceLocation] = [:]
         var positionalIndex = 0
-        var rest: [ArgumentValue] = []
+        // Words collected by a rest-taking last positional (nil until it takes one).
+        var rest: [ArgumentValue]?
         for argument in parsed {
             switch spec.optionsAreText ? argument.asText : argument {
             case .positional(let word):
-                if spec.lastPositionalTakesRest && positionalIndex >= spec.positionals.count - 1 && !spec.positionals.isEmpty {
-                    let last = spec.positionals[spec.positionals.count - 1]
-                    if let value = try convert(word, as: .string, for: last, scope: scope) { rest.append(value) }
-                    given[last.name] = given[last.name] ?? word.location
-                    result.locations[last.name] = result.locations[last.name] ?? word.location
+                if spec.lastPositionalTakesRest, let last = spec.positionals.last,
+                   positionalIndex >= spec.positionals.count - 1 {
+                    if rest == nil {
+                        if let first = given[last.name] {
+                            throw LanguageError("'\(last.name)' is given twice (first at \(first))", at: word.location)
+                        }
+                        given[last.name] = word.location
+                        result.locations[last.name] = word.location
+                        rest = []
+                    }
+                    var element = last.type
+                    if case .list(let inner) = last.type { element = inner }
+                    if let value = try convert(word, as: element, for: last, scope: scope) { rest!.append(value) }
                     positionalIndex = spec.positionals.count
                     continue
                 }
@@ -98,7 +107,7 @@ struct CommandBinder {
                 try store(value, for: argumentSpec, at: keyLocation, into: &result, given: &given, scope: scope)
             }
         }
-        if spec.lastPositionalTakesRest, let last = spec.positionals.last, given[last.name] != nil {
+        if let rest, let last = spec.positionals.last {
             result.values[last.name] = .list(rest)
         }
         for argumentSpec in spec.allArguments where given[argumentSpec.name] == nil {

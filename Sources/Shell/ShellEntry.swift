@@ -55,7 +55,7 @@ enum ShellEntry {
                 let hint = closestWord(to: argument, in: ["--step"]).map { " (did you mean '\($0)'?)" } ?? ""
                 output.error("sft run: unknown option '\(argument)'\(hint)\n\(usage)")
                 return 2
-            } else if let equals = argument.firstIndex(of: "="), file != nil || argument.first != "/" {
+            } else if let equals = argument.firstIndex(of: "="), isName(String(argument[..<equals]), allowDash: false) {
                 overrides.append((String(argument[..<equals]), String(argument[argument.index(after: equals)...]), location))
             } else if file == nil {
                 file = argument

@@ -1,3 +1,4 @@
+import TestSupport
 import XCTest
 @testable import Shell
 
@@ -136,6 +137,21 @@ final class BuiltinCommandTests: XCTestCase {
 
             """)
         XCTAssertEqual(harness.run("show modle"), "<test>:1:6: error: nothing named 'modle' in the session (did you mean 'model'?)")
+    }
+
+    func testTablesAndChartsGoToAFrontEndThatShowsThemItself() throws {
+        var items: [String] = []
+        let output = Output(isTerminal: false, text: { _ in }, error: { _ in }, display: { item in
+            switch item {
+            case .table(let headers, let rows): items.append("table \(headers) \(rows)")
+            case .chart(let series, let title): items.append("chart \(title) \(series.map(\.name))")
+            }
+        })
+        let context = CommandContext(output: output, reader: ScriptedLineReader([]))
+        try context.execute(text: "set a = 1", file: "<test>")
+        try context.execute(text: "show", file: "<test>")
+        try context.execute(text: "plot \(fixtureURL("shell/trainer_state.json").path)", file: "<test>")
+        XCTAssertEqual(items, ["table [\"variable\", \"value\"] [[\"a\", \"1\"]]", "chart loss [\"train\", \"eval\"]"])
     }
 
     func testResetForgetsEverythingOrOneThing() {

@@ -10,6 +10,13 @@ final class BinaryTests: XCTestCase {
         XCTAssertEqual(result.status, 1, "piped input reports that a command failed")
     }
 
+    func testPipedInputEndingInAContinuation() throws {
+        let result = try runSFT([], stdin: "echo a\necho b \\\n")
+        XCTAssertEqual(result.stdout, "a\n")
+        XCTAssertEqual(result.stderr, "<repl>:2:8: error: line continuation '\\' at the end of the input; expected another line\n")
+        XCTAssertEqual(result.status, 1)
+    }
+
     func testPipedExitStatus() throws {
         XCTAssertEqual(try runSFT([], stdin: "echo x\nexit 7\necho never\n").status, 7)
         XCTAssertEqual(try runSFT([], stdin: "echo x\n").status, 0)

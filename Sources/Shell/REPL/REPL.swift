@@ -18,6 +18,11 @@ enum REPL {
                 switch context.reader.readLine(prompt: prompt) {
                 case .end:
                     if interactive { output.line() }
+                    if !text.isEmpty {
+                        // Input ended inside a continuation: report it rather than drop it.
+                        output.error(incompleteInputError(text, firstLine: firstLine))
+                        failed = true
+                    }
                     return failed && !interactive ? 1 : 0
                 case .interrupted:
                     output.line()
@@ -48,6 +53,15 @@ enum REPL {
                 failed = true
                 output.error(String(describing: error))
             }
+        }
+    }
+
+    private static func incompleteInputError(_ text: String, firstLine: Int) -> String {
+        do {
+            _ = try Lexer.lex(text, file: "<repl>", firstLine: firstLine)
+            return ""
+        } catch {
+            return error.description
         }
     }
 

@@ -83,6 +83,31 @@ final class BinaryTests: XCTestCase {
         XCTAssertTrue(result.stdout.contains("name = you\necho [TEXT ...]\n"), result.stdout)
     }
 
+    /// Ctrl-C (SIGINT) while a recipe runs stops it cleanly before the next command.
+    func testInterruptStopsARunningRecipeBetweenCommands() throws {
+        let folder = try temporaryFolder(self)
+        let recipe = try writeFile(String(repeating: "echo tick\n", count: 10_000), "long.sft", in: folder)
+        let process = Process()
+        process.executableURL = try sftExecutable()
+        process.arguments = ["run", recipe]
+        let output = Pipe(), errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        // Wait until commands are running, then interrupt.
+        _ = output.fileHandleForReading.availableData
+        process.interrupt()
+        final class Box: @unchecked Sendable { var data = Data() }
+        let drained = Box()
+        let drain = Thread { drained.data = output.fileHandleForReading.readDataToEndOfFile() }
+        drain.start()
+        let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationReason, .exit, "sft handled SIGINT itself")
+        XCTAssertEqual(process.terminationStatus, 1)
+        XCTAssertTrue(stderr.hasPrefix(recipe + ":") && stderr.hasSuffix(":1: error: interrupted before this command\n"), stderr)
+    }
+
     func testUsageErrors() throws {
         let unknown = try runSFT(["rnu"])
         XCTAssertEqual(unknown.status, 2)

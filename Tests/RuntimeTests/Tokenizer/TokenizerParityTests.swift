@@ -20,7 +20,7 @@ final class TokenizerParityTests: XCTestCase {
         return try JSONDecoder().decode(Expected.self, from: data)
     }
 
-    func check(_ name: String, _ tokenizer: Tokenizer, file: StaticString = #filePath, line: UInt = #line) throws {
+    static func check(_ name: String, _ tokenizer: Tokenizer, file: StaticString = #filePath, line: UInt = #line) throws {
         let expected = try Self.expected(name)
         var failures = 0
         for c in expected.cases {
@@ -48,26 +48,26 @@ final class TokenizerParityTests: XCTestCase {
     }
 
     func testSmolLM2() throws {
-        try check("smollm2", try Tokenizer.load(folder: fixtureURL("tokenizers/smollm2")))
+        try Self.check("smollm2", try Tokenizer.load(folder: fixtureURL("tokenizers/smollm2")))
     }
 
     func testSentencePieceStyle() throws {
-        try check("spm", try Tokenizer.load(folder: fixtureURL("tokenizers/spm")))
+        try Self.check("spm", try Tokenizer.load(folder: fixtureURL("tokenizers/spm")))
     }
 
     func testSentencePieceMetaspace() throws {
-        try check("spm_metaspace", try Tokenizer.load(folder: fixtureURL("tokenizers/spm_metaspace")))
+        try Self.check("spm_metaspace", try Tokenizer.load(folder: fixtureURL("tokenizers/spm_metaspace")))
     }
 
     func testGPT2VocabAndMerges() throws {
-        try check("gpt2", try Tokenizer.load(folder: fixtureURL("tokenizers/gpt2")))
+        try Self.check("gpt2", try Tokenizer.load(folder: fixtureURL("tokenizers/gpt2")))
     }
 
     func testLlama3Split() throws {
-        try check("llama3", try Tokenizer.load(folder: fixtureURL("tokenizers/llama3")))
+        try Self.check("llama3", try Tokenizer.load(folder: fixtureURL("tokenizers/llama3")))
     }
 
     func testQwen2SplitWithDigits() throws {
-        try check("qwen2", try Tokenizer.load(folder: fixtureURL("tokenizers/qwen2")))
+        try Self.check("qwen2", try Tokenizer.load(folder: fixtureURL("tokenizers/qwen2")))
     }
 }

@@ -1,0 +1,46 @@
+import Foundation
+import XCTest
+import TestSupport
+@testable import Runtime
+
+/// A tokenizer built from GGUF metadata equals transformers' GGUF conversion.
+final class GGUFTokenizerTests: XCTestCase {
+    /// A committed GGUF of type "llama" without merges: merges come from the scores.
+    func testLlamaTypeFromScores() throws {
+        let metadata = try GGUFMetadataReader.read(fixtureURL("tokenizers/llama_tokenizer.gguf"))
+        let tokenizer = try Tokenizer(gguf: metadata)
+        try TokenizerParityTests.check("llama_gguf", tokenizer)
+        XCTAssertEqual(tokenizer.bosTokenId, 1)
+        XCTAssertEqual(tokenizer.eosTokenId, 2)
+    }
+
+    /// The real SmolLM2 file: same ids and strings as the tokenizer.json transformers converted.
+    func testSmolLM2FromRealFile() throws {
+        guard let url = GGUFMetadataReader.smolLM2() else {
+            throw XCTSkip("SmolLM2 GGUF not in the model cache (run scripts/fetch-model); skipping")
+        }
+        let metadata = try GGUFMetadataReader.read(url)
+        let tokenizer = try Tokenizer(gguf: metadata, file: url.lastPathComponent)
+        try TokenizerParityTests.check("smollm2", tokenizer)
+        XCTAssertEqual(tokenizer.bosTokenId, 1)
+        XCTAssertEqual(tokenizer.eosTokenId, 2)
+        XCTAssertEqual(tokenizer.padTokenId, 2)
+        XCTAssertEqual(tokenizer.vocabularySize, 49152)
+        XCTAssertEqual(tokenizer.tokenId("<|im_end|>"), 2)
+        XCTAssertTrue(tokenizer.chatTemplate?.contains("<|im_start|>") ?? false)
+    }
+
+    func testUnknownModelTypeIsNamed() {
+        let metadata: [String: GGUFValue] = ["tokenizer.ggml.model": .string("rwkv"),
+                                             "tokenizer.ggml.tokens": .array([.string("a")])]
+        XCTAssertThrowsError(try Tokenizer(gguf: metadata, file: "x.gguf")) { error in
+            XCTAssertEqual(error as? TokenizerError, .unsupported(file: "x.gguf", path: "tokenizer.ggml.model", type: "rwkv"))
+        }
+    }
+
+    func testMissingTokensIsNamed() {
+        XCTAssertThrowsError(try Tokenizer(gguf: ["tokenizer.ggml.model": .string("gpt2")], file: "x.gguf")) { error in
+            XCTAssertEqual("\(error)", "x.gguf: at tokenizer.ggml.tokens: expected the token list")
+        }
+    }
+}

@@ -115,8 +115,12 @@ struct BPEModel: Sendable {
     /// Applies merges lowest rank first, leftmost first among equal ranks (what HF does with its
     /// priority queue). Short words use a rank array; long ones a heap over a linked list.
     func merge(_ symbols: [Int32]) -> [Int32] {
+        symbols.count > 48 ? mergeLong(symbols) : mergeShort(symbols)
+    }
+
+    /// O(n²) over a rank array: fastest for the short pieces byte-level pre-tokenizers make.
+    func mergeShort(_ symbols: [Int32]) -> [Int32] {
         if symbols.count < 2 { return symbols }
-        if symbols.count > 48 { return mergeLong(symbols) }
         var s = symbols
         var ranks = [UInt64](repeating: .max, count: s.count - 1)
         for i in 0..<(s.count - 1) { ranks[i] = rule(s[i], s[i + 1]) ?? .max }
@@ -133,7 +137,10 @@ struct BPEModel: Sendable {
         return s
     }
 
-    private func mergeLong(_ symbols: [Int32]) -> [Int32] {
+    /// O(n log n) with a heap of candidate pairs over a linked list, for long pieces
+    /// (SentencePiece-style models without a pre-tokenizer see whole sentences).
+    func mergeLong(_ symbols: [Int32]) -> [Int32] {
+        if symbols.count < 2 { return symbols }
         var ids = symbols
         let n = ids.count
         var next = Array(1...n)       // n means none

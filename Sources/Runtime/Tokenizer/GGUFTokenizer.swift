@@ -85,8 +85,8 @@ extension Tokenizer {
         if byteLevel {
             let pre = metadata["tokenizer.ggml.pre"]?.stringValue ?? "default"
             let preTokenizer: PreTokenizer
-            if let source = Self.ggufSplitRegex[pre] {
-                preTokenizer = .sequence([.split(SplitPattern(.regex(source)), behavior: .isolated, invert: false),
+            if let source = Self.ggufSplitRegex[pre], let pattern = TextPattern.regex(source) {
+                preTokenizer = .sequence([.split(SplitPattern(pattern), behavior: .isolated, invert: false),
                                           .byteLevel(addPrefixSpace: false, useRegex: false)])
             } else {
                 preTokenizer = .byteLevel(addPrefixSpace: false, useRegex: true)

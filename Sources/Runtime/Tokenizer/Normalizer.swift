@@ -35,7 +35,10 @@ indirect enum Normalizer: Sendable {
 /// A pattern in tokenizer.json: `{"String": "▁"}` (literal) or `{"Regex": "..."}`.
 enum TextPattern: Sendable {
     case literal(String)
-    case regex(String)
+    case regex(CompiledRegex)
+
+    /// A regex pattern; nil when ICU cannot compile it.
+    static func regex(_ source: String) -> TextPattern? { CompiledRegex(source).map { .regex($0) } }
 
     /// Byte ranges (into `text.utf8`) of the non-overlapping matches, left to right.
     func matches(in text: String) -> [Range<Int>] {
@@ -51,9 +54,8 @@ enum TextPattern: Sendable {
                 } else { i += 1 }
             }
             return out
-        case .regex(let source):
-            // Compiled per call: only patterns without a hand-written scanner get here.
-            guard let re = try? NSRegularExpression(pattern: source) else { return [] }
+        case .regex(let compiled):
+            let re = compiled.expression
             // NSRegularExpression counts UTF-16 units; map them to UTF-8 byte offsets once.
             var utf8Offset = [Int](repeating: 0, count: text.utf16.count + 1)
             var u16 = 0, u8 = 0
@@ -79,5 +81,18 @@ enum TextPattern: Sendable {
         }
         out += bytes[last...]
         return String(decoding: out, as: UTF8.self)
+    }
+}
+
+/// A regex compiled once at load. NSRegularExpression is immutable and documented safe to use
+/// from several threads, hence the unchecked Sendable.
+final class CompiledRegex: @unchecked Sendable {
+    let source: String
+    let expression: NSRegularExpression
+
+    init?(_ source: String) {
+        guard let expression = try? NSRegularExpression(pattern: source) else { return nil }
+        self.source = source
+        self.expression = expression
     }
 }

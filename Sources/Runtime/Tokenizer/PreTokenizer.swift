@@ -139,7 +139,7 @@ enum SplitPattern: Sendable {
     case other(TextPattern)
 
     init(_ pattern: TextPattern) {
-        if case .regex(let source) = pattern, let scanner = PatternScanner(source: source) {
+        if case .regex(let compiled) = pattern, let scanner = PatternScanner(source: compiled.source) {
             self = .scanner(scanner)
         } else {
             self = .other(pattern)

@@ -14,29 +14,38 @@ indirect enum TokenDecoder: Sendable {
     case metaspace(replacement: Unicode.Scalar, scheme: PrependScheme)
     case sequence([TokenDecoder])
 
-    func decode(_ tokens: [String]) -> String { chain(tokens).joined() }
+    /// Lossy like HF: bytes that are not UTF-8 become U+FFFD.
+    func decode(_ tokens: [String]) -> String {
+        // Lossy decoding never throws.
+        (try? chain(tokens, strict: false))?.joined() ?? ""
+    }
 
-    func chain(_ tokens: [String]) -> [String] {
+    /// Throws `invalidUTF8` where the lossy decoding would put U+FFFD.
+    func decodeStrict(_ tokens: [String]) throws -> String { try chain(tokens, strict: true).joined() }
+
+    func chain(_ tokens: [String], strict: Bool) throws -> [String] {
         switch self {
         case .byteLevel:
             var bytes: [UInt8] = []
             for t in tokens { bytes += ByteLevelAlphabet.bytes(of: t) ?? Array(t.utf8) }
+            if strict { return [try Self.validated(bytes)] }
             return [String(decoding: bytes, as: UTF8.self)]
         case .replace(let pattern, let content):
             return tokens.map { pattern.replacingMatches(in: $0, with: content) }
         case .byteFallback:
             var out: [String] = []
             var pending: [UInt8] = []
-            func flush() {
+            func flush() throws {
                 guard !pending.isEmpty else { return }
                 if let s = String(validating: pending, as: UTF8.self) { out.append(s) }
+                else if strict { _ = try Self.validated(pending) }
                 else { out += Array(repeating: "\u{FFFD}", count: pending.count) }
                 pending = []
             }
             for t in tokens {
-                if let b = Self.fallbackByte(t) { pending.append(b) } else { flush(); out.append(t) }
+                if let b = Self.fallbackByte(t) { pending.append(b) } else { try flush(); out.append(t) }
             }
-            flush()
+            try flush()
             return out
         case .fuse: return [tokens.joined()]
         case .strip(let content, let start, let stop):
@@ -59,7 +68,22 @@ indirect enum TokenDecoder: Sendable {
                 }
                 return String(s)
             }
-        case .sequence(let steps): return steps.reduce(tokens) { $1.chain($0) }
+        case .sequence(let steps): return try steps.reduce(tokens) { try $1.chain($0, strict: strict) }
+        }
+    }
+
+    /// `bytes` as a String, or the offset of the first byte that is not UTF-8.
+    static func validated(_ bytes: [UInt8]) throws -> String {
+        if let s = String(validating: bytes, as: UTF8.self) { return s }
+        var decoder = UTF8()
+        var iterator = bytes.makeIterator()
+        var offset = 0
+        while true {
+            switch decoder.decode(&iterator) {
+            case .scalarValue(let v): offset += UTF8.width(v)
+            case .emptyInput: return String(decoding: bytes, as: UTF8.self)
+            case .error: throw TokenizerError.invalidUTF8(byteOffset: offset)
+            }
         }
     }
 

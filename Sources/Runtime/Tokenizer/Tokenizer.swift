@@ -110,12 +110,25 @@ public struct Tokenizer: TextTokenizer {
         }
     }
 
+    /// As HF: unknown ids are left out, bytes that are not UTF-8 become U+FFFD.
     public func decode(_ ids: [Int], skipSpecialTokens: Bool) -> String {
-        let tokens = ids.compactMap { id -> String? in
+        let tokens = decodedTokens(ids, skipSpecialTokens: skipSpecialTokens)
+        guard let decoder else { return tokens.joined(separator: " ") }
+        return decoder.decode(tokens)
+    }
+
+    /// Like `decode`, but throws `TokenizerError.invalidUTF8` instead of writing U+FFFD (for
+    /// callers that must not hand on corrupted text, like a file writer).
+    public func decodeStrict(_ ids: [Int], skipSpecialTokens: Bool = false) throws -> String {
+        let tokens = decodedTokens(ids, skipSpecialTokens: skipSpecialTokens)
+        guard let decoder else { return tokens.joined(separator: " ") }
+        return try decoder.decodeStrict(tokens)
+    }
+
+    private func decodedTokens(_ ids: [Int], skipSpecialTokens: Bool) -> [String] {
+        ids.compactMap { id -> String? in
             guard let t = token(id) else { return nil }
             return skipSpecialTokens && specialIds.contains(id) ? nil : t
         }
-        guard let decoder else { return tokens.joined(separator: " ") }
-        return decoder.decode(tokens)
     }
 }

@@ -82,7 +82,12 @@ extension Tokenizer {
 
     static func readPattern(_ node: JSONNode) throws -> TextPattern {
         if let s = try node.string("String") { return .literal(s) }
-        if let r = try node.string("Regex") { return .regex(r) }
+        if let r = try node.string("Regex") {
+            guard let pattern = TextPattern.regex(r) else {
+                throw TokenizerError.malformed(file: node.file, path: node.path + ".Regex", expected: "a regular expression (this one does not compile)")
+            }
+            return pattern
+        }
         throw node.fail("{\"String\": ...} or {\"Regex\": ...}")
     }
 

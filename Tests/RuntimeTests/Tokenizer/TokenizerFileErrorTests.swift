@@ -107,4 +107,15 @@ final class TokenizerFileErrorTests: XCTestCase {
         // "abab" splits as a|b|a|b, so the merge a+b never applies.
         XCTAssertEqual(try parse(json).encode("abab", addSpecialTokens: false), [0, 1, 0, 1])
     }
+
+    /// ignore_merges takes a whole piece found in the vocabulary even when no merge builds it.
+    func testIgnoreMergesTakesWholeWord() throws {
+        let json = #"""
+        {"model": {"type": "BPE", "vocab": {"a": 0, "b": 1, "c": 2, "ab": 3, "abc": 4}, "merges": ["a b"],
+                   "ignore_merges": IGNORE},
+         "pre_tokenizer": {"type": "ByteLevel", "add_prefix_space": false}, "decoder": {"type": "ByteLevel"}}
+        """#
+        XCTAssertEqual(try parse(json.replacingOccurrences(of: "IGNORE", with: "false")).encode("abc", addSpecialTokens: false), [3, 2])
+        XCTAssertEqual(try parse(json.replacingOccurrences(of: "IGNORE", with: "true")).encode("abc", addSpecialTokens: false), [4])
+    }
 }

@@ -70,4 +70,20 @@ final class TokenizerParityTests: XCTestCase {
     func testQwen2SplitWithDigits() throws {
         try Self.check("qwen2", try Tokenizer.load(folder: fixtureURL("tokenizers/qwen2")))
     }
+
+    func testNFKCNormalizer() throws {
+        try Self.check("spm_nfkc", try Tokenizer.load(folder: fixtureURL("tokenizers/spm_nfkc")))
+    }
+
+    func testMetaspaceAlwaysWithSplit() throws {
+        try Self.check("spm_split", try Tokenizer.load(folder: fixtureURL("tokenizers/spm_split")))
+    }
+
+    func testByteLevelPrefixSpaceAndRobertaProcessing() throws {
+        try Self.check("roberta", try Tokenizer.load(folder: fixtureURL("tokenizers/roberta")))
+    }
+
+    func testIgnoreMerges() throws {
+        try Self.check("llama3_ignore_merges", try Tokenizer.load(folder: fixtureURL("tokenizers/llama3_ignore_merges")))
+    }
 }

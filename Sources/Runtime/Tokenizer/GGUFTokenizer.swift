@@ -1,7 +1,9 @@
 /// Building a tokenizer from GGUF metadata (llama.cpp's `tokenizer.ggml.*` keys), the way
 /// transformers converts a GGUF (`AutoTokenizer.from_pretrained(..., gguf_file=)`): "gpt2" is a
 /// byte-level BPE whose split regex follows `tokenizer.ggml.pre`; "llama" is a SentencePiece-style
-/// BPE with byte fallback whose merges are rebuilt from the token scores when the file has none.
+/// BPE with byte fallback whose merges are rebuilt from the token scores when the file has none
+/// (Gemma files: from the token order, with blank tokens respelled as "▁"; Phi-3: a normalizer
+/// puts the prefix space instead of Metaspace).
 extension Tokenizer {
     /// `metadata`: the key/value section of a GGUF file. `file` names it in errors.
     public init(gguf metadata: [String: GGUFValue], file: String = "gguf") throws {
@@ -38,6 +40,13 @@ extension Tokenizer {
         case "llama": byteLevel = false
         default: throw TokenizerError.unsupported(file: file, path: modelKey, type: kind)
         }
+        let architecture = metadata["general.architecture"]?.stringValue ?? ""
+        let gemma = !byteLevel && ["gemma", "gemma2", "gemma3"].contains(architecture)
+        if gemma {
+            tokens = tokens.map { t in
+                t.count > 1 && t.allSatisfy({ $0 == " " }) ? String(repeating: "\u{2581}", count: t.unicodeScalars.count) : t
+            }
+        }
         var vocab: [String: Int32] = [:]
         for (i, t) in tokens.enumerated() { vocab[t] = Int32(i) }  // a repeated token keeps its last id, as in transformers
 
@@ -48,6 +57,9 @@ extension Tokenizer {
                 guard parts.count == 2 else { throw fail("tokenizer.ggml.merges[\(k)]", "\"a b\"") }
                 return (String(parts[0]), String(parts[1]))
             }
+        } else if gemma {
+            // Gemma's scores do not follow its merge order; the token order does.
+            merges = Self.mergesFromScores(tokens: tokens, vocab: vocab, scores: tokens.indices.map { -Double($0) })
         } else {
             guard let scores = metadata["tokenizer.ggml.scores"]?.arrayValue?.compactMap(\.doubleValue),
                   scores.count == tokens.count else {
@@ -93,6 +105,18 @@ extension Tokenizer {
             }
             self.init(model: model, normalizer: nil, preTokenizer: preTokenizer, postProcessor: .template([.sequence]),
                       decoder: .byteLevel, addedTokens: added)
+        } else if gemma {
+            self.init(model: model, normalizer: .replace(.literal(" "), content: "\u{2581}"),
+                      preTokenizer: .split(.other(.literal(" ")), behavior: .mergedWithPrevious, invert: false),
+                      postProcessor: .template([.sequence]),
+                      decoder: .sequence([.replace(.literal("\u{2581}"), content: " "), .byteFallback, .fuse]),
+                      addedTokens: added)
+        } else if architecture == "phi3" {
+            self.init(model: model, normalizer: .sequence([.prepend("\u{2581}"), .replace(.literal(" "), content: "\u{2581}")]),
+                      preTokenizer: nil, postProcessor: .template([.sequence]),
+                      decoder: .sequence([.replace(.literal("\u{2581}"), content: " "), .byteFallback, .fuse,
+                                          .strip(content: " ", start: 1, stop: 0)]),
+                      addedTokens: added)
         } else {
             self.init(model: model, normalizer: nil,
                       preTokenizer: .metaspace(replacement: "\u{2581}", scheme: .first, split: false),

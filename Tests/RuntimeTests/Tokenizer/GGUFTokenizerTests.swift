@@ -14,6 +14,18 @@ final class GGUFTokenizerTests: XCTestCase {
         XCTAssertEqual(tokenizer.eosTokenId, 2)
     }
 
+    /// Architecture gemma3: merges from token order, blank tokens respelled, Replace normalizer.
+    func testGemmaFromTokenOrder() throws {
+        let metadata = try GGUFMetadataReader.read(fixtureURL("tokenizers/gemma3_tokenizer.gguf"))
+        try TokenizerParityTests.check("gemma3_gguf", try Tokenizer(gguf: metadata))
+    }
+
+    /// Architecture phi3: the prefix space comes from a normalizer, with no pre-tokenizer.
+    func testPhi3PrefixFromNormalizer() throws {
+        let metadata = try GGUFMetadataReader.read(fixtureURL("tokenizers/phi3_tokenizer.gguf"))
+        try TokenizerParityTests.check("phi3_gguf", try Tokenizer(gguf: metadata))
+    }
+
     /// The real SmolLM2 file: same ids and strings as the tokenizer.json transformers converted.
     func testSmolLM2FromRealFile() throws {
         guard let url = GGUFMetadataReader.smolLM2() else {

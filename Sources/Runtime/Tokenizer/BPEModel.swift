@@ -2,7 +2,7 @@
 /// pairs, and the options byte-level (GPT-2) and SentencePiece-style (Llama 2) vocabularies use.
 struct BPEModel: Sendable {
     /// Token string -> id, spelled as the file spells it (byte alphabet for byte-level models).
-    let vocab: [String: Int32]
+    let vocab: Vocabulary
     /// (left id << 32 | right id) -> (rank << 32 | merged id).
     let merges: [UInt64: UInt64]
     let unkId: Int32?
@@ -22,7 +22,7 @@ struct BPEModel: Sendable {
 
     /// `merges` are pairs of token strings in priority order; a pair naming an unknown token is
     /// reported by its index through `badMerge`.
-    init(vocab: [String: Int32], merges: [(String, String)], unkToken: String?, fuseUnk: Bool,
+    init(vocab: Vocabulary, merges: [(String, String)], unkToken: String?, fuseUnk: Bool,
          byteFallback: Bool, ignoreMerges: Bool, badMerge: (Int, String) throws -> Never) rethrows {
         self.vocab = vocab
         var table: [UInt64: UInt64] = [:]
@@ -45,7 +45,8 @@ struct BPEModel: Sendable {
         }
         var scalars: [UInt32: Int32] = [:]
         var whole: [[UInt8]: Int32] = [:]
-        for (token, id) in vocab {
+        for (key, id) in vocab.ids {
+            let token = key.text
             let u = token.unicodeScalars
             if u.count == 1 { scalars[u.first!.value] = id }
             if ignoreMerges, let raw = ByteLevelAlphabet.bytes(of: token) { whole[raw] = id }

@@ -47,7 +47,7 @@ extension Tokenizer {
                 t.count > 1 && t.allSatisfy({ $0 == " " }) ? String(repeating: "\u{2581}", count: t.unicodeScalars.count) : t
             }
         }
-        var vocab: [String: Int32] = [:]
+        var vocab = Vocabulary()
         for (i, t) in tokens.enumerated() { vocab[t] = Int32(i) }  // a repeated token keeps its last id, as in transformers
 
         var merges: [(String, String)]
@@ -131,11 +131,11 @@ extension Tokenizer {
     /// Merges implied by a SentencePiece vocabulary: every split of a token into two tokens,
     /// best score of the merged token first, then longer left, then longer right (transformers'
     /// `generate_merges`; ties keep token order, and inside a token the order of the pair ids).
-    static func mergesFromScores(tokens: [String], vocab: [String: Int32], scores: [Double]) -> [(String, String)] {
+    static func mergesFromScores(tokens: [String], vocab: Vocabulary, scores: [Double]) -> [(String, String)] {
         struct Candidate { let left: String, right: String, score: Double, leftLength: Int, rightLength: Int, order: Int }
         var candidates: [Candidate] = []
-        var seen = Set<String>()
-        for (i, token) in tokens.enumerated() where seen.insert(token).inserted {
+        var seen = Set<TokenKey>()
+        for (i, token) in tokens.enumerated() where seen.insert(TokenKey(token)).inserted {
             let scalars = Array(token.unicodeScalars)
             var local: [(String, String, Int32, Int32)] = []
             for cut in 1..<max(scalars.count, 1) {

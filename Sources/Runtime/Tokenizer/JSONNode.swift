@@ -4,17 +4,16 @@ import Foundation
 /// can throw an error that says exactly where the file disagrees with what we expect.
 /// Used only while loading; the tokenizer itself holds typed values.
 struct JSONNode {
-    let value: Any
+    let value: JSONValue
     let file: String
     let path: String
 
-    /// Parses `data`; a syntax error names the file.
+    /// Parses `data`; a syntax error names the file, line and column.
     static func parse(_ data: Data, file: String) throws -> JSONNode {
         do {
-            let value = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
-            return JSONNode(value: value, file: file, path: "$")
-        } catch {
-            throw TokenizerError.invalidJSON(file: file, reason: "\(error.localizedDescription)")
+            return JSONNode(value: try JSONValue.parse(Array(data)), file: file, path: "$")
+        } catch let e as JSONValue.SyntaxError {
+            throw TokenizerError.invalidJSON(file: file, reason: "line \(e.line), column \(e.column): \(e.reason)")
         }
     }
 
@@ -27,8 +26,6 @@ struct JSONNode {
         return try parse(data, file: url.path)
     }
 
-    var isNull: Bool { value is NSNull }
-
     func fail(_ expected: String) -> TokenizerError {
         .malformed(file: file, path: path, expected: expected)
     }
@@ -37,9 +34,10 @@ struct JSONNode {
 
     /// The member `key`, or nil when absent or null.
     func optional(_ key: String) throws -> JSONNode? {
-        guard let object = value as? [String: Any] else { throw fail("an object") }
-        guard let member = object[key], !(member is NSNull) else { return nil }
-        return JSONNode(value: member, file: file, path: childPath(key))
+        guard case .object(let members) = value else { throw fail("an object") }
+        guard let member = members.first(where: { $0.key.utf8.elementsEqual(key.utf8) }) else { return nil }
+        if case .null = member.value { return nil }
+        return JSONNode(value: member.value, file: file, path: childPath(key))
     }
 
     /// The member `key`, which must exist and not be null.
@@ -50,35 +48,66 @@ struct JSONNode {
         return node
     }
 
+    var stringValue: String? { if case .string(let s) = value { return s }; return nil }
+
     func string() throws -> String {
-        guard let s = value as? String else { throw fail("a string") }
+        guard let s = stringValue else { throw fail("a string") }
         return s
     }
 
     func bool() throws -> Bool {
-        if let b = value as? Bool { return b }
-        throw fail("true or false")
+        guard case .bool(let b) = value else { throw fail("true or false") }
+        return b
     }
 
     func int() throws -> Int {
-        if let i = value as? Int { return i }
-        if let n = value as? NSNumber, let i = Int(exactly: n.doubleValue) { return i }
-        throw fail("an integer")
+        guard case .number(let d) = value, let i = Int(exactly: d) else { throw fail("an integer") }
+        return i
     }
 
     func array() throws -> [JSONNode] {
-        guard let items = value as? [Any] else { throw fail("an array") }
+        guard case .array(let items) = value else { throw fail("an array") }
         return items.enumerated().map { JSONNode(value: $1, file: file, path: "\(path)[\($0)]") }
     }
 
-    /// Members of an object, sorted by key so results never depend on hash order.
+    /// Members of an object in file order, with their exact spelling.
     func members() throws -> [(key: String, node: JSONNode)] {
-        guard let object = value as? [String: Any] else { throw fail("an object") }
-        return object.keys.sorted().map { ($0, JSONNode(value: object[$0]!, file: file, path: childPath($0))) }
+        guard case .object(let members) = value else { throw fail("an object") }
+        return members.map { ($0.key, JSONNode(value: $0.value, file: file, path: childPath($0.key))) }
     }
 
     // Convenience for optional scalars with defaults.
     func string(_ key: String) throws -> String? { try optional(key)?.string() }
     func bool(_ key: String, default fallback: Bool) throws -> Bool { try optional(key)?.bool() ?? fallback }
     func int(_ key: String) throws -> Int? { try optional(key)?.int() }
+}
+
+/// A token string compared byte for byte. Swift's String equality is canonical equivalence, under
+/// which distinct vocabulary entries (";" and U+037E, U+0301 and U+0341) would be the same key.
+struct TokenKey: Hashable, Sendable {
+    let text: String
+
+    init(_ text: String) { self.text = text }
+
+    static func == (a: TokenKey, b: TokenKey) -> Bool { a.text.utf8.elementsEqual(b.text.utf8) }
+
+    func hash(into hasher: inout Hasher) {
+        var s = text
+        s.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+    }
+}
+
+/// Token string -> id, with exact (byte-wise) keys.
+struct Vocabulary: Sendable {
+    private(set) var ids: [TokenKey: Int32] = [:]
+
+    init() {}
+
+    subscript(token: String) -> Int32? {
+        get { ids[TokenKey(token)] }
+        set { ids[TokenKey(token)] = newValue }
+    }
+
+    var count: Int { ids.count }
+    mutating func reserveCapacity(_ n: Int) { ids.reserveCapacity(n) }
 }

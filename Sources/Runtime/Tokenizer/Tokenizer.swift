@@ -21,6 +21,7 @@ public struct Tokenizer: TextTokenizer {
     /// id -> token string for the whole vocabulary, added tokens included (nil in gaps).
     let idToToken: [String?]
     let specialIds: Set<Int>
+    let addedIds: [TokenKey: Int]
     let byteLevel: Bool
 
     /// Special tokens and options from tokenizer_config.json (or GGUF metadata), if any.
@@ -41,12 +42,13 @@ public struct Tokenizer: TextTokenizer {
             if let normalizer { n.content = normalizer.apply(t.content) }
             return n
         })
-        let size = max(Int(model.vocab.values.max() ?? -1), addedTokens.map(\.id).max() ?? -1) + 1
+        let size = max(Int(model.vocab.ids.values.max() ?? -1), addedTokens.map(\.id).max() ?? -1) + 1
         var table = [String?](repeating: nil, count: size)
-        for (token, id) in model.vocab { table[Int(id)] = token }
+        for (key, id) in model.vocab.ids { table[Int(id)] = key.text }
         for t in addedTokens { table[t.id] = t.content }
         idToToken = table
         specialIds = Set(addedTokens.filter(\.special).map(\.id))
+        addedIds = Dictionary(addedTokens.map { (TokenKey($0.content), $0.id) }, uniquingKeysWith: { first, _ in first })
         byteLevel = preTokenizer?.isByteLevel ?? false
         self.config = config
     }
@@ -62,8 +64,7 @@ public struct Tokenizer: TextTokenizer {
     public var chatTemplate: String? { config.chatTemplate }
 
     public func tokenId(_ token: String) -> Int? {
-        if let t = addedTokens.first(where: { $0.content == token }) { return t.id }
-        return model.vocab[token].map(Int.init)
+        addedIds[TokenKey(token)] ?? model.vocab[token].map(Int.init)
     }
 
     /// The token string of `id` as the vocabulary spells it (byte alphabet for byte-level models).

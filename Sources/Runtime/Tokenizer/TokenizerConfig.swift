@@ -28,7 +28,7 @@ public struct TokenizerConfig: Sendable, Equatable {
         let root = try JSONNode.read(url)
         func special(_ key: String) throws -> String? {
             guard let node = try root.optional(key) else { return nil }
-            if let s = node.value as? String { return s }
+            if let s = node.stringValue { return s }
             return try node.required("content").string()
         }
         var config = TokenizerConfig()
@@ -38,12 +38,11 @@ public struct TokenizerConfig: Sendable, Equatable {
         config.unkToken = try special("unk_token")
         config.addBosToken = try root.optional("add_bos_token")?.bool()
         config.addEosToken = try root.optional("add_eos_token")?.bool()
-        if let length = try root.optional("model_max_length"), let n = length.value as? NSNumber,
-           n.doubleValue < 1e18 {
-            config.modelMaxLength = n.intValue
+        if let length = try root.optional("model_max_length"), case .number(let n) = length.value, n < 1e18 {
+            config.modelMaxLength = Int(n)
         }
         if let template = try root.optional("chat_template") {
-            if let s = template.value as? String {
+            if let s = template.stringValue {
                 config.chatTemplate = s
             } else {
                 let named = try template.array().map { (try $0.required("name").string(), try $0.required("template").string()) }

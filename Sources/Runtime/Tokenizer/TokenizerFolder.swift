@@ -1,9 +1,22 @@
 import Foundation
 
 extension Tokenizer {
+    /// The tokenizer of a model given as a folder (see `load(folder:readGGUF:)`) or as a .gguf file.
+    /// `readGGUF` reads a GGUF file's metadata (the Checkpoint layer's reader).
+    public static func load(model: URL, readGGUF: ((URL) throws -> [String: GGUFValue])? = nil) throws -> Tokenizer {
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: model.path, isDirectory: &isFolder) else {
+            throw TokenizerError.unreadable(file: model.path, reason: "no such file or folder")
+        }
+        if isFolder.boolValue { return try load(folder: model, readGGUF: readGGUF) }
+        guard model.pathExtension.lowercased() == "gguf", let readGGUF else { throw TokenizerError.notFound(folder: model.path) }
+        return try Tokenizer(gguf: try readGGUF(model), file: model.path)
+    }
+
     /// The tokenizer beside a model in an HF folder: tokenizer.json, or GPT-2's vocab.json +
-    /// merges.txt, with tokenizer_config.json and chat_template.jinja when present.
-    public static func load(folder: URL) throws -> Tokenizer {
+    /// merges.txt, with tokenizer_config.json and chat_template.jinja when present; failing
+    /// those, the metadata of the folder's first .gguf file when `readGGUF` is given.
+    public static func load(folder: URL, readGGUF: ((URL) throws -> [String: GGUFValue])? = nil) throws -> Tokenizer {
         let fm = FileManager.default
         let json = folder.appendingPathComponent("tokenizer.json")
         let vocab = folder.appendingPathComponent("vocab.json"), merges = folder.appendingPathComponent("merges.txt")
@@ -14,6 +27,10 @@ extension Tokenizer {
             tokenizer = try Tokenizer(tokenizerJSON: json)
         } else if fm.fileExists(atPath: vocab.path) && fm.fileExists(atPath: merges.path) {
             tokenizer = try Tokenizer(vocabJSON: vocab, mergesTXT: merges, config: config ?? TokenizerConfig())
+        } else if let readGGUF, let gguf = try? fm.contentsOfDirectory(atPath: folder.path)
+                    .filter({ $0.lowercased().hasSuffix(".gguf") }).sorted().first {
+            let url = folder.appendingPathComponent(gguf)
+            tokenizer = try Tokenizer(gguf: try readGGUF(url), file: url.path)
         } else {
             throw TokenizerError.notFound(folder: folder.path)
         }
@@ -57,7 +74,7 @@ extension Tokenizer {
     /// `#version` header), read as a byte-level BPE with GPT-2's pre-tokenizer and decoder.
     public init(vocabJSON: URL, mergesTXT: URL, config: TokenizerConfig = TokenizerConfig()) throws {
         let root = try JSONNode.read(vocabJSON)
-        var vocab: [String: Int32] = [:]
+        var vocab = Vocabulary()
         for (token, node) in try root.members() {
             guard let id = Int32(exactly: try node.int()), id >= 0 else { throw node.fail("a token id") }
             vocab[token] = id

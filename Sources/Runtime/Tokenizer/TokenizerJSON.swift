@@ -36,28 +36,28 @@ extension Tokenizer {
                 throw TokenizerError.unsupported(file: node.file, path: "\(node.path).\(key)", type: s)
             }
         }
-        var vocab: [String: Int32] = [:]
+        var vocab = Vocabulary()
         let vocabNode = try node.required("vocab")
-        guard let raw = vocabNode.value as? [String: Any] else { throw vocabNode.fail("an object of token: id") }
+        guard case .object(let raw) = vocabNode.value else { throw vocabNode.fail("an object of token: id") }
         vocab.reserveCapacity(raw.count)
         for (token, id) in raw {
-            guard let n = id as? Int, let i = Int32(exactly: n), i >= 0 else {
+            guard case .number(let n) = id, let i = Int32(exactly: n), i >= 0 else {
                 throw TokenizerError.malformed(file: node.file, path: "\(vocabNode.path).\(token)", expected: "a token id")
             }
             vocab[token] = i
         }
         let mergesNode = try node.optional("merges")
-        let items = try mergesNode.map { n -> [Any] in
-            guard let a = n.value as? [Any] else { throw n.fail("an array of merges") }
+        let items = try mergesNode.map { n -> [JSONValue] in
+            guard case .array(let a) = n.value else { throw n.fail("an array of merges") }
             return a
         } ?? []
         var merges: [(String, String)] = []
         merges.reserveCapacity(items.count)
         for (k, item) in items.enumerated() {
             // "a b" (older files) or ["a", "b"].
-            if let s = item as? String, let space = s.firstIndex(of: " ") {
-                merges.append((String(s[..<space]), String(s[s.index(after: space)...])))
-            } else if let pair = item as? [Any], pair.count == 2, let a = pair[0] as? String, let b = pair[1] as? String {
+            if case .string(let s) = item, let space = s.utf8.firstIndex(of: UInt8(ascii: " ")) {
+                merges.append((String(s[..<space]), String(s[s.utf8.index(after: space)...])))
+            } else if case .array(let pair) = item, pair.count == 2, case .string(let a) = pair[0], case .string(let b) = pair[1] {
                 merges.append((a, b))
             } else {
                 throw TokenizerError.malformed(file: node.file, path: "\(node.path).merges[\(k)]",

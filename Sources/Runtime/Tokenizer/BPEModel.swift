@@ -20,19 +20,33 @@ struct BPEModel: Sendable {
     let bytesIds: [[UInt8]: Int32]
     let cache = WordCache()
 
+    /// One merge: the ids of the left and right tokens and of the token they make.
+    struct MergeRule { let left: Int32, right: Int32, merged: Int32 }
+
     /// `merges` are pairs of token strings in priority order; a pair naming an unknown token is
     /// reported by its index through `badMerge`.
     init(vocab: Vocabulary, merges: [(String, String)], unkToken: String?, fuseUnk: Bool,
          byteFallback: Bool, ignoreMerges: Bool, badMerge: (Int, String) throws -> Never) rethrows {
-        self.vocab = vocab
-        var table: [UInt64: UInt64] = [:]
-        table.reserveCapacity(merges.count)
+        var rules: [MergeRule] = []
+        rules.reserveCapacity(merges.count)
         for (rank, (a, b)) in merges.enumerated() {
             guard let ia = vocab[a] else { try badMerge(rank, a) }
             guard let ib = vocab[b] else { try badMerge(rank, b) }
             guard let merged = vocab[a + b] else { try badMerge(rank, a + b) }
-            let key = UInt64(UInt32(ia)) << 32 | UInt64(UInt32(ib))
-            if table[key] == nil { table[key] = UInt64(rank) << 32 | UInt64(UInt32(merged)) }
+            rules.append(MergeRule(left: ia, right: ib, merged: merged))
+        }
+        self.init(vocab: vocab, rules: rules, unkToken: unkToken, fuseUnk: fuseUnk, byteFallback: byteFallback,
+                  ignoreMerges: ignoreMerges)
+    }
+
+    /// `rules` in priority order (the first has rank 0); a repeated pair keeps its first rank.
+    init(vocab: Vocabulary, rules: [MergeRule], unkToken: String?, fuseUnk: Bool, byteFallback: Bool, ignoreMerges: Bool) {
+        self.vocab = vocab
+        var table: [UInt64: UInt64] = [:]
+        table.reserveCapacity(rules.count)
+        for (rank, rule) in rules.enumerated() {
+            let key = UInt64(UInt32(rule.left)) << 32 | UInt64(UInt32(rule.right))
+            if table[key] == nil { table[key] = UInt64(rank) << 32 | UInt64(UInt32(rule.merged)) }
         }
         self.merges = table
         unkId = unkToken.flatMap { vocab[$0] }

@@ -50,27 +50,30 @@ extension Tokenizer {
         var vocab = Vocabulary()
         for (i, t) in tokens.enumerated() { vocab[t] = Int32(i) }  // a repeated token keeps its last id, as in transformers
 
-        var merges: [(String, String)]
+        var rules: [BPEModel.MergeRule] = []
         if let listed = try strings("tokenizer.ggml.merges") {
-            merges = try listed.enumerated().map { k, m in
+            rules.reserveCapacity(listed.count)
+            for (k, m) in listed.enumerated() {
                 let parts = m.split(separator: " ", omittingEmptySubsequences: false)
                 guard parts.count == 2 else { throw fail("tokenizer.ggml.merges[\(k)]", "\"a b\"") }
-                return (String(parts[0]), String(parts[1]))
+                let (a, b) = (String(parts[0]), String(parts[1]))
+                for token in [a, b, a + b] where vocab[token] == nil {
+                    throw fail("tokenizer.ggml.merges[\(k)]", "tokens in the token list (\"\(token)\" is not)")
+                }
+                rules.append(.init(left: vocab[a]!, right: vocab[b]!, merged: vocab[a + b]!))
             }
         } else if gemma {
             // Gemma's scores do not follow its merge order; the token order does.
-            merges = Self.mergesFromScores(tokens: tokens, vocab: vocab, scores: tokens.indices.map { -Double($0) })
+            rules = Self.mergesFromScores(tokens: tokens, vocab: vocab, scores: tokens.indices.map { -Double($0) })
         } else {
             guard let scores = metadata["tokenizer.ggml.scores"]?.arrayValue?.compactMap(\.doubleValue),
                   scores.count == tokens.count else {
                 throw fail("tokenizer.ggml.scores", "one score per token (the file has no merges)")
             }
-            merges = Self.mergesFromScores(tokens: tokens, vocab: vocab, scores: scores)
+            rules = Self.mergesFromScores(tokens: tokens, vocab: vocab, scores: scores)
         }
-        let model = try BPEModel(vocab: vocab, merges: merges, unkToken: byteLevel ? nil : "<unk>", fuseUnk: !byteLevel,
-                                 byteFallback: !byteLevel, ignoreMerges: false, badMerge: { k, token in
-            throw fail("tokenizer.ggml.merges[\(k)]", "tokens in the token list (\"\(token)\" is not)")
-        })
+        let model = BPEModel(vocab: vocab, rules: rules, unkToken: byteLevel ? nil : "<unk>", fuseUnk: !byteLevel,
+                             byteFallback: !byteLevel, ignoreMerges: false)
 
         // Control tokens (type 3) are special; user-defined ones (type 4) are plain added tokens.
         var added: [AddedToken] = []
@@ -131,21 +134,32 @@ extension Tokenizer {
     /// Merges implied by a SentencePiece vocabulary: every split of a token into two tokens,
     /// best score of the merged token first, then longer left, then longer right (transformers'
     /// `generate_merges`; ties keep token order, and inside a token the order of the pair ids).
-    static func mergesFromScores(tokens: [String], vocab: Vocabulary, scores: [Double]) -> [(String, String)] {
-        struct Candidate { let left: String, right: String, score: Double, leftLength: Int, rightLength: Int, order: Int }
+    static func mergesFromScores(tokens: [String], vocab: Vocabulary, scores: [Double]) -> [BPEModel.MergeRule] {
+        // Plain integers only, so sorting half a million candidates moves no strings.
+        struct Candidate { let score: Double, leftLength: Int32, rightLength: Int32, order: Int32, rule: BPEModel.MergeRule }
         var candidates: [Candidate] = []
         var seen = Set<TokenKey>()
         for (i, token) in tokens.enumerated() where seen.insert(TokenKey(token)).inserted {
-            let scalars = Array(token.unicodeScalars)
-            var local: [(String, String, Int32, Int32)] = []
-            for cut in 1..<max(scalars.count, 1) {
-                let l = String(String.UnicodeScalarView(scalars[..<cut])), r = String(String.UnicodeScalarView(scalars[cut...]))
-                if let il = vocab[l], let ir = vocab[r] { local.append((l, r, il, ir)) }
+            guard let merged = vocab[token] else { continue }
+            let bytes = Array(token.utf8)
+            var local: [(Int32, Int32, Int32, Int32)] = []  // left id, right id, left and right scalar counts
+            var leftLength: Int32 = 0
+            let total = Int32(token.unicodeScalars.count)
+            var cut = 0
+            while true {
+                // Advance to the next scalar boundary.
+                cut += 1
+                while cut < bytes.count && bytes[cut] & 0xC0 == 0x80 { cut += 1 }
+                guard cut < bytes.count else { break }
+                leftLength += 1
+                guard let il = vocab[String(decoding: bytes[..<cut], as: UTF8.self)],
+                      let ir = vocab[String(decoding: bytes[cut...], as: UTF8.self)] else { continue }
+                local.append((il, ir, leftLength, total - leftLength))
             }
-            local.sort { ($0.2, $0.3) < ($1.2, $1.3) }
-            for (l, r, _, _) in local {
-                candidates.append(Candidate(left: l, right: r, score: scores[i], leftLength: l.unicodeScalars.count,
-                                            rightLength: r.unicodeScalars.count, order: candidates.count))
+            local.sort { ($0.0, $0.1) < ($1.0, $1.1) }
+            for (il, ir, ll, rl) in local {
+                candidates.append(Candidate(score: scores[i], leftLength: ll, rightLength: rl, order: Int32(candidates.count),
+                                            rule: .init(left: il, right: ir, merged: merged)))
             }
         }
         candidates.sort {
@@ -154,7 +168,7 @@ extension Tokenizer {
             if $0.rightLength != $1.rightLength { return $0.rightLength > $1.rightLength }
             return $0.order < $1.order
         }
-        return candidates.map { ($0.left, $0.right) }
+        return candidates.map(\.rule)
     }
 
     /// Split regexes transformers uses for `tokenizer.ggml.pre` values of byte-level files.

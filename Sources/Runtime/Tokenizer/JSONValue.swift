@@ -8,7 +8,7 @@ enum JSONValue {
     case number(Double)
     case string(String)
     case array([JSONValue])
-    case object([(key: String, value: JSONValue)])
+    case object([JSONMember])
 
     /// Where parsing stopped and why.
     struct SyntaxError: Error { let line: Int, column: Int, reason: String }
@@ -22,6 +22,12 @@ enum JSONValue {
             return value
         }
     }
+}
+
+/// One member of a JSON object, spelled as in the file.
+struct JSONMember {
+    let key: String
+    let value: JSONValue
 }
 
 private struct JSONReader {
@@ -64,7 +70,7 @@ private struct JSONReader {
 
     mutating func object() throws -> JSONValue {
         at += 1
-        var members: [(key: String, value: JSONValue)] = []
+        var members: [JSONMember] = []
         skipSpace()
         if at < p.count, p[at] == UInt8(ascii: "}") { at += 1; return .object(members) }
         while true {
@@ -74,7 +80,7 @@ private struct JSONReader {
             skipSpace()
             guard at < p.count, p[at] == UInt8(ascii: ":") else { throw error("expected ':'") }
             at += 1
-            members.append((key, try value()))
+            members.append(JSONMember(key: key, value: try value()))
             skipSpace()
             guard at < p.count else { throw error("unexpected end of file in an object") }
             if p[at] == UInt8(ascii: ",") { at += 1; continue }

@@ -40,8 +40,9 @@ extension Tokenizer {
         let vocabNode = try node.required("vocab")
         guard case .object(let raw) = vocabNode.value else { throw vocabNode.fail("an object of token: id") }
         vocab.reserveCapacity(raw.count)
-        for (token, id) in raw {
-            guard case .number(let n) = id, let i = Int32(exactly: n), i >= 0 else {
+        for member in raw {
+            let token = member.key
+            guard case .number(let n) = member.value, let i = Int32(exactly: n), i >= 0 else {
                 throw TokenizerError.malformed(file: node.file, path: "\(vocabNode.path).\(token)", expected: "a token id")
             }
             vocab[token] = i

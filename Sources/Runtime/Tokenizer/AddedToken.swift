@@ -1,7 +1,9 @@
 /// A token matched whole in the input before any model runs (`added_tokens` of tokenizer.json):
 /// specials like `<|im_end|>` and user additions like `<think>`.
 public struct AddedToken: Sendable, Equatable {
+    /// Its id in the vocabulary.
     public var id: Int
+    /// The exact text it matches.
     public var content: String
     /// Matches only when not inside a word (`\w` on neither side).
     public var singleWord: Bool

@@ -16,6 +16,7 @@ public struct StreamingDecoder: Sendable {
     private var prefix = ""
     private var contextCount = 0
 
+    /// A stream that decodes like `tokenizer.decode(_:skipSpecialTokens:)`.
     public init(tokenizer: Tokenizer, skipSpecialTokens: Bool = false) {
         self.tokenizer = tokenizer
         self.skipSpecialTokens = skipSpecialTokens

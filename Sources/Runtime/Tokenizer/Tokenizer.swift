@@ -55,10 +55,12 @@ public struct Tokenizer: TextTokenizer {
 
     // MARK: - TextTokenizer
 
+    /// One past the largest id (model vocabulary and added tokens), the embedding rows a model needs.
     public var vocabularySize: Int { idToToken.count }
     public var bosTokenId: Int? { config.bosToken.flatMap(tokenId) }
     public var eosTokenId: Int? { config.eosToken.flatMap(tokenId) }
     public var padTokenId: Int? { config.padToken.flatMap(tokenId) }
+    /// The id of the config's unknown token, if it names one.
     public var unkTokenId: Int? { config.unkToken.flatMap(tokenId) }
     /// The chat template (tokenizer_config.json, chat_template.jinja or GGUF), unrendered.
     public var chatTemplate: String? { config.chatTemplate }

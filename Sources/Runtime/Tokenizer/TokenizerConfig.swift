@@ -4,6 +4,7 @@ import Foundation
 /// the special tokens, whether BOS/EOS are added, and the chat template (kept as text; the
 /// ChatTemplate engine renders it).
 public struct TokenizerConfig: Sendable, Equatable {
+    /// Names of the special tokens (`<|im_start|>`, `<s>`, ...).
     public var bosToken: String?
     public var eosToken: String?
     public var padToken: String?
@@ -12,8 +13,10 @@ public struct TokenizerConfig: Sendable, Equatable {
     public var addBosToken: Bool?
     public var addEosToken: Bool?
     public var chatTemplate: String?
+    /// `model_max_length`, unless it is transformers' "unlimited" placeholder.
     public var modelMaxLength: Int?
 
+    /// A configuration; everything left out is unknown.
     public init(bosToken: String? = nil, eosToken: String? = nil, padToken: String? = nil, unkToken: String? = nil,
                 addBosToken: Bool? = nil, addEosToken: Bool? = nil, chatTemplate: String? = nil,
                 modelMaxLength: Int? = nil) {

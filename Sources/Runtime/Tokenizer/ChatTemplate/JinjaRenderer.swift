@@ -1,0 +1,233 @@
+/// Budgets that stop a runaway template (huge loops, deep macro recursion) with an error instead of a hang.
+public struct JinjaLimits: Sendable {
+    /// Statements and expression nodes evaluated in one render.
+    public var maxSteps: Int = 20_000_000
+    /// UTF-8 bytes of output in one render.
+    public var maxOutputBytes: Int = 64 << 20
+    /// Nested macro calls.
+    public var maxCallDepth: Int = 100
+    public init() {}
+}
+
+/// A variable scope. Jinja gives every for-loop iteration and every macro call its own scope over the
+/// scope it was written in; `if` blocks share their parent's.
+final class JinjaScope {
+    var variables: [String: JinjaValue] = [:]
+    var macros: [String: JinjaMacro] = [:]
+    let parent: JinjaScope?
+    init(parent: JinjaScope?) { self.parent = parent }
+
+    func lookup(_ name: String) -> JinjaValue? {
+        var s: JinjaScope? = self
+        while let scope = s {
+            if let v = scope.variables[name] { return v }
+            s = scope.parent
+        }
+        return nil
+    }
+
+    func macro(_ name: String) -> (JinjaMacro, JinjaScope)? {
+        var s: JinjaScope? = self
+        while let scope = s {
+            if scope.variables[name] != nil { return nil }  // a variable shadows an outer macro
+            if let m = scope.macros[name] { return (m, scope) }
+            s = scope.parent
+        }
+        return nil
+    }
+}
+
+/// Walks the syntax tree for one render call. Not shared between threads: `ChatTemplate.render`
+/// makes a new one each time.
+final class JinjaRenderer {
+    let limits: JinjaLimits
+    var scope: JinjaScope
+    private var output = ""
+    private var outputBytes = 0
+    private var steps = 0
+    private var callDepth = 0
+
+    enum Flow { case normal, breakLoop, continueLoop }
+
+    init(context: [String: JinjaValue], limits: JinjaLimits) {
+        self.limits = limits
+        scope = JinjaScope(parent: nil)
+        scope.variables = context
+    }
+
+    func render(_ nodes: [JinjaNode]) throws -> String {
+        _ = try execute(nodes)
+        return output
+    }
+
+    func step() throws {
+        steps += 1
+        if steps > limits.maxSteps {
+            throw ChatTemplateError.limitExceeded(message: "more than \(limits.maxSteps) evaluation steps (runaway loop?)")
+        }
+    }
+
+    private func emit(_ s: String) throws {
+        outputBytes += s.utf8.count
+        if outputBytes > limits.maxOutputBytes {
+            throw ChatTemplateError.limitExceeded(message: "output exceeds \(limits.maxOutputBytes) bytes")
+        }
+        output += s
+    }
+
+    /// Renders `body` into a separate buffer (for `{% set x %}...{% endset %}` and macro calls).
+    private func capture(_ body: () throws -> Void) rethrows -> String {
+        let saved = output
+        output = ""
+        defer { output = saved }
+        try body()
+        return output
+    }
+
+    func execute(_ nodes: [JinjaNode]) throws -> Flow {
+        for node in nodes {
+            try step()
+            switch node {
+            case .text(let s): try emit(s)
+            case .output(let e): try emit(try evaluate(e).pythonStr)
+            case .ifChain(let branches, let otherwise):
+                var taken = false
+                for (condition, body) in branches where try evaluate(condition).truthy {
+                    taken = true
+                    let flow = try execute(body)
+                    if flow != .normal { return flow }
+                    break
+                }
+                if !taken {
+                    let flow = try execute(otherwise)
+                    if flow != .normal { return flow }
+                }
+            case .forLoop(let targets, let iterable, let condition, let body, let otherwise, let at):
+                try runFor(targets, iterable, condition, body, otherwise, at)
+            case .set(let target, let valueExpr, let at):
+                try assign(target, try evaluate(valueExpr), at)
+            case .setBlock(let name, let body):
+                let text = try capture { _ = try execute(body) }
+                scope.variables[name] = .string(text)
+            case .macro(let m):
+                scope.macros[m.name] = m
+                scope.variables[m.name] = nil
+            case .breakLoop: return .breakLoop
+            case .continueLoop: return .continueLoop
+            case .group(let body):
+                let flow = try execute(body)
+                if flow != .normal { return flow }
+            }
+        }
+        return .normal
+    }
+
+    private func assign(_ target: JinjaAssignTarget, _ value: JinjaValue, _ at: TemplatePosition) throws {
+        switch target {
+        case .name(let n):
+            scope.variables[n] = value
+            scope.macros[n] = nil
+        case .names(let names):
+            let items = try unpack(value, count: names.count, at)
+            for (n, v) in zip(names, items) { scope.variables[n] = v }
+        case .attribute(let object, let attribute):
+            guard case .namespace(let ns)? = scope.lookup(object) else {
+                throw ChatTemplateError.render(message: "cannot assign attribute '\(attribute)' on '\(object)': it is not a namespace()", at: at)
+            }
+            if attribute.hasPrefix("_") {
+                throw ChatTemplateError.render(message: "namespace attributes cannot start with '_' ('\(attribute)')", at: at)
+            }
+            ns.attributes[attribute] = value
+        }
+    }
+
+    private func unpack(_ value: JinjaValue, count: Int, _ at: TemplatePosition) throws -> [JinjaValue] {
+        let items = try iterate(value, at)
+        guard items.count == count else {
+            throw ChatTemplateError.render(message: "cannot unpack \(items.count) values into \(count) names", at: at)
+        }
+        return items
+    }
+
+    /// The elements `for` walks: list items, dict keys, string characters; Undefined is empty.
+    func iterate(_ value: JinjaValue, _ at: TemplatePosition) throws -> [JinjaValue] {
+        switch value {
+        case .array(let a): return a
+        case .object(let o): return o.keys.map { .string($0) }
+        case .string(let s): return s.unicodeScalars.map { .string(String($0)) }
+        case .undefined: return []
+        default: throw ChatTemplateError.render(message: "'\(value.typeName)' object is not iterable", at: at)
+        }
+    }
+
+    private func runFor(_ targets: [String], _ iterableExpr: JinjaExpr, _ condition: JinjaExpr?, _ body: [JinjaNode],
+                        _ otherwise: [JinjaNode], _ at: TemplatePosition) throws
+    {
+        var items = try iterate(try evaluate(iterableExpr), iterableExpr.at)
+        let outer = scope
+        defer { scope = outer }
+        func bind(_ item: JinjaValue, in s: JinjaScope) throws {
+            if targets.count == 1 { s.variables[targets[0]] = item; return }
+            for (n, v) in zip(targets, try unpack(item, count: targets.count, at)) { s.variables[n] = v }
+        }
+        if let condition {
+            var kept: [JinjaValue] = []
+            for item in items {
+                try step()
+                scope = JinjaScope(parent: outer)
+                try bind(item, in: scope)
+                if try evaluate(condition).truthy { kept.append(item) }
+            }
+            items = kept
+        }
+        if items.isEmpty {
+            scope = outer
+            _ = try execute(otherwise)
+            return
+        }
+        let n = items.count
+        for (index, item) in items.enumerated() {
+            try step()
+            scope = JinjaScope(parent: outer)
+            try bind(item, in: scope)
+            scope.variables["loop"] = .object(JinjaObject([
+                ("index", .int(index + 1)), ("index0", .int(index)),
+                ("revindex", .int(n - index)), ("revindex0", .int(n - index - 1)),
+                ("first", .bool(index == 0)), ("last", .bool(index == n - 1)), ("length", .int(n)),
+                ("previtem", index > 0 ? items[index - 1] : .undefined("previtem")),
+                ("nextitem", index + 1 < n ? items[index + 1] : .undefined("nextitem")),
+                ("depth", .int(1)), ("depth0", .int(0)),
+            ]))
+            if try execute(body) == .breakLoop { break }
+        }
+    }
+
+    /// Calls a `{% macro %}` with Python-style positional and keyword arguments.
+    func callMacro(_ macro: JinjaMacro, definedIn home: JinjaScope, _ args: [JinjaValue], _ kwargs: [(String, JinjaValue)],
+                   _ at: TemplatePosition) throws -> JinjaValue
+    {
+        callDepth += 1
+        defer { callDepth -= 1 }
+        if callDepth > limits.maxCallDepth {
+            throw ChatTemplateError.limitExceeded(message: "macro calls nested more than \(limits.maxCallDepth) deep (runaway recursion?)")
+        }
+        if args.count > macro.parameters.count {
+            throw ChatTemplateError.render(message: "macro '\(macro.name)' takes \(macro.parameters.count) arguments, got \(args.count)", at: at)
+        }
+        let saved = scope
+        defer { scope = saved }
+        let local = JinjaScope(parent: home)
+        scope = local
+        for (k, (name, defaultExpr)) in macro.parameters.enumerated() {
+            if k < args.count { local.variables[name] = args[k] }
+            else if let v = kwargs.first(where: { $0.0 == name })?.1 { local.variables[name] = v }
+            else if let defaultExpr { local.variables[name] = try evaluate(defaultExpr) }
+            else { local.variables[name] = .undefined(name) }
+        }
+        for (name, _) in kwargs where !macro.parameters.contains(where: { $0.0 == name }) {
+            throw ChatTemplateError.render(message: "macro '\(macro.name)' has no parameter '\(name)'", at: at)
+        }
+        let text = try capture { _ = try execute(macro.body) }
+        return .string(text)
+    }
+}

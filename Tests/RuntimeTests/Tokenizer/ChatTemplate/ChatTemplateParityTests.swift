@@ -1,0 +1,116 @@
+import Foundation
+import Runtime
+import TestSupport
+import XCTest
+
+/// Rendered strings must equal transformers' `apply_chat_template(..., tokenize=False)` exactly, for the
+/// real templates of SmolLM2, Llama 3, Llama 3.1, Qwen2.5, ChatML, Gemma, Gemma 3, Mistral and Zephyr
+/// (fixtures from scripts/fixtures/chat_templates.py); templates that raise must raise the same message.
+final class ChatTemplateParityTests: XCTestCase {
+    struct Fixture {
+        var templates: JinjaObject
+        var conversations: JinjaObject
+        var cases: [JinjaValue]
+        var parts: [JinjaValue]
+    }
+
+    static func loadFixture() throws -> Fixture {
+        let text = try String(contentsOf: fixtureURL("chat_templates/cases.json"), encoding: .utf8)
+        guard case .object(let root) = try JinjaValue(json: text),
+              case .object(let templates)? = root["templates"], case .object(let conversations)? = root["conversations"],
+              case .array(let cases)? = root["cases"], case .array(let parts)? = root["parts"]
+        else { throw XCTSkip("cases.json has an unexpected layout") }
+        return Fixture(templates: templates, conversations: conversations, cases: cases, parts: parts)
+    }
+
+    static func string(_ v: JinjaValue?) -> String? { if case .string(let s)? = v { return s }; return nil }
+
+    struct Spec { var template: ChatTemplate; var bos: String?; var eos: String? }
+
+    static func specs(_ fixture: Fixture) throws -> [String: Spec] {
+        var out: [String: Spec] = [:]
+        for (name, value) in fixture.templates.pairs {
+            guard case .object(let spec) = value, let source = string(spec["template"]) else { continue }
+            out[name] = Spec(template: try ChatTemplate(source: source), bos: string(spec["bos_token"]), eos: string(spec["eos_token"]))
+        }
+        return out
+    }
+
+    func testEveryTemplateAndConversationMatchesTransformers() throws {
+        let fixture = try Self.loadFixture()
+        let specs = try Self.specs(fixture)
+        XCTAssertEqual(Set(specs.keys), ["smollm2", "llama3", "llama31", "qwen25", "chatml", "gemma", "gemma3", "mistral", "zephyr"])
+        var checked = 0, raised = 0
+        for case .object(let c) in fixture.cases {
+            let name = Self.string(c["template"])!, conversation = Self.string(c["conversation"])!
+            guard let spec = specs[name], case .array(let messages)? = fixture.conversations[conversation] else {
+                XCTFail("fixture case names unknown template \(name) / conversation \(conversation)"); continue
+            }
+            var extra: [String: JinjaValue] = [:]
+            if case .object(let e)? = c["extra"] { for (k, v) in e.pairs { extra[k] = v } }
+            let agp = c["add_generation_prompt"] == .bool(true)
+            let label = "\(name)/\(conversation)/agp=\(agp)/extra=\(extra.keys.sorted())"
+            do {
+                let text = try spec.template.render(messages: messages, addGenerationPrompt: agp, bosToken: spec.bos,
+                                                    eosToken: spec.eos, extra: extra)
+                if let expected = Self.string(c["expected"]) {
+                    XCTAssertEqual(text, expected, label)
+                    checked += 1
+                } else {
+                    XCTFail("\(label): transformers raised \(Self.string(c["error"]) ?? "?") but we rendered \(text.debugDescription)")
+                }
+            } catch ChatTemplateError.raised(let message) {
+                XCTAssertEqual(Self.string(c["error_kind"]), "raise_exception", label)
+                XCTAssertEqual(message, Self.string(c["error"]), label)
+                raised += 1
+            } catch {
+                XCTFail("\(label): \(error)")
+            }
+        }
+        XCTAssertGreaterThan(checked, 120)
+        XCTAssertGreaterThan(raised, 10)
+    }
+
+    func testPromptCompletionPartsMatchTheTwoTransformersRenders() throws {
+        let fixture = try Self.loadFixture()
+        let specs = try Self.specs(fixture)
+        var checked = 0
+        for case .object(let p) in fixture.parts {
+            let name = Self.string(p["template"])!, conversation = Self.string(p["conversation"])!
+            guard let spec = specs[name], case .array(let raw)? = fixture.conversations[conversation] else { continue }
+            let messages = raw.compactMap { m -> ChatMessage? in
+                guard case .object(let o) = m, let role = Self.string(o["role"]), let content = Self.string(o["content"]) else { return nil }
+                return ChatMessage(role: role, content: content)
+            }
+            let prompt = Self.string(p["prompt"])!, full = Self.string(p["full"])!
+            do {
+                let parts = try spec.template.parts(messages: messages, bosToken: spec.bos, eosToken: spec.eos)
+                XCTAssertEqual(p["prefix_holds"], .bool(true), "\(name)/\(conversation): we split where transformers' renders do not nest")
+                XCTAssertEqual(parts.prompt, prompt, "\(name)/\(conversation)")
+                XCTAssertEqual(parts.full, full, "\(name)/\(conversation)")
+                XCTAssertFalse(parts.completion.isEmpty && !messages.last!.content.isEmpty, "\(name)/\(conversation)")
+            } catch ChatTemplateError.prefixBroken {
+                XCTAssertEqual(p["prefix_holds"], .bool(false), "\(name)/\(conversation)")
+            }
+            checked += 1
+        }
+        XCTAssertGreaterThan(checked, 20)
+    }
+
+    func testBOSDetectionMatchesTheTemplates() throws {
+        let specs = try Self.specs(try Self.loadFixture())
+        // Templates that write bos_token themselves versus those that leave it to the tokenizer. SmolLM2's
+        // bos_token is <|im_start|>, which its template writes first as the start of the first turn.
+        for name in ["llama3", "llama31", "gemma", "gemma3", "mistral", "smollm2"] {
+            let s = specs[name]!
+            XCTAssertTrue(try s.template.rendersBOS(bosToken: s.bos!, eosToken: s.eos), name)
+        }
+        for name in ["chatml", "zephyr"] {
+            let s = specs[name]!
+            XCTAssertFalse(try s.template.rendersBOS(bosToken: s.bos!, eosToken: s.eos), name)
+        }
+        XCTAssertTrue(ChatTemplate.startsWithBOS("<s>[INST]", bosToken: "<s>"))
+        XCTAssertFalse(ChatTemplate.startsWithBOS("[INST]", bosToken: "<s>"))
+        XCTAssertFalse(ChatTemplate.startsWithBOS("anything", bosToken: ""))
+    }
+}

@@ -155,7 +155,7 @@ extension JinjaRenderer {
             switch method {
             case "ceil": r = scaled.rounded(.up)
             case "floor": r = scaled.rounded(.down)
-            default: r = scaled.rounded(.toNearestOrAwayFromZero)
+            default: r = scaled.rounded(.toNearestOrEven)  // jinja2 calls Python's round(): half to even
             }
             return .double(r / scale)
         case "indent":

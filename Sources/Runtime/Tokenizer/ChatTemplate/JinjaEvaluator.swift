@@ -19,6 +19,7 @@ extension JinjaRenderer {
             }
             return .object(o)
         case .attribute(let base, let name):
+            if case .name("loop") = base.kind, let loop = scope.loopState(), let v = loop.field(name) { return v }
             return try attribute(try evaluate(base), name, e.at)
         case .item(let base, let key):
             return try item(try evaluate(base), try evaluate(key), e.at)
@@ -142,7 +143,7 @@ extension JinjaRenderer {
             throw ChatTemplateError.render(message: "'\(name)' is not callable", at: at)
         case .attribute(let receiverExpr, let method):
             let receiver = try evaluate(receiverExpr)
-            return try callMethod(receiver, method, try evaluateArguments(argExprs), at)
+            return try callMethod(receiver, method, try evaluateArguments(argExprs), callee.at)
         default:
             throw ChatTemplateError.unsupported(message: "only named functions, macros and methods can be called", at: at)
         }

@@ -43,11 +43,11 @@ struct JinjaParser {
                 i += 1
                 guard case .name(let tag) = current.kind else { throw syntax("expected a tag name after '{%'") }
                 if terminators.contains(tag) { i += 1; return (nodes, tag) }
-                nodes.append(try parseStatement(tag, opener: opener))
+                nodes.append(try parseStatement(tag, at: token.at, opener: opener))
             case .eof:
                 if let (name, at) = opener {
                     let expected = terminators.sorted().map { "'\($0)'" }.joined(separator: " or ")
-                    throw syntax("unclosed '{% \(name) %}' opened at \(at): reached the end of the template looking for \(expected)")
+                    throw syntax("unclosed '{% \(name) %}': reached the end of the template looking for \(expected)", at)
                 }
                 return (nodes, nil)
             default:
@@ -56,8 +56,8 @@ struct JinjaParser {
         }
     }
 
-    private mutating func parseStatement(_ tag: String, opener: (String, TemplatePosition)?) throws -> JinjaNode {
-        let at = current.at
+    /// `at` is the position of the tag's `{%`.
+    private mutating func parseStatement(_ tag: String, at: TemplatePosition, opener: (String, TemplatePosition)?) throws -> JinjaNode {
         i += 1
         switch tag {
         case "if": return try parseIf(at)

@@ -14,6 +14,8 @@ public struct JinjaLimits: Sendable {
 final class JinjaScope {
     var variables: [String: JinjaValue] = [:]
     var macros: [String: JinjaMacro] = [:]
+    /// The `loop` of a for-loop iteration, kept unmaterialized: most templates read one or two fields.
+    var loop: JinjaLoopState?
     let parent: JinjaScope?
     init(parent: JinjaScope?) { self.parent = parent }
 
@@ -21,6 +23,18 @@ final class JinjaScope {
         var s: JinjaScope? = self
         while let scope = s {
             if let v = scope.variables[name] { return v }
+            if name == "loop", let loop = scope.loop { return loop.object }
+            s = scope.parent
+        }
+        return nil
+    }
+
+    /// The innermost loop state if `loop` is not shadowed by a variable.
+    func loopState() -> JinjaLoopState? {
+        var s: JinjaScope? = self
+        while let scope = s {
+            if scope.variables["loop"] != nil { return nil }
+            if let loop = scope.loop { return loop }
             s = scope.parent
         }
         return nil
@@ -185,19 +199,11 @@ final class JinjaRenderer {
             _ = try execute(otherwise)
             return
         }
-        let n = items.count
         for (index, item) in items.enumerated() {
             try step()
             scope = JinjaScope(parent: outer)
             try bind(item, in: scope)
-            scope.variables["loop"] = .object(JinjaObject([
-                ("index", .int(index + 1)), ("index0", .int(index)),
-                ("revindex", .int(n - index)), ("revindex0", .int(n - index - 1)),
-                ("first", .bool(index == 0)), ("last", .bool(index == n - 1)), ("length", .int(n)),
-                ("previtem", index > 0 ? items[index - 1] : .undefined("previtem")),
-                ("nextitem", index + 1 < n ? items[index + 1] : .undefined("nextitem")),
-                ("depth", .int(1)), ("depth0", .int(0)),
-            ]))
+            scope.loop = JinjaLoopState(items: items, index0: index)
             if try execute(body) == .breakLoop { break }
         }
     }
@@ -230,4 +236,34 @@ final class JinjaRenderer {
         let text = try capture { _ = try execute(macro.body) }
         return .string(text)
     }
+}
+
+/// Jinja's `loop` variable for one iteration.
+struct JinjaLoopState {
+    let items: [JinjaValue]
+    let index0: Int
+
+    func field(_ name: String) -> JinjaValue? {
+        let n = items.count
+        switch name {
+        case "index": return .int(index0 + 1)
+        case "index0": return .int(index0)
+        case "revindex": return .int(n - index0)
+        case "revindex0": return .int(n - index0 - 1)
+        case "first": return .bool(index0 == 0)
+        case "last": return .bool(index0 == n - 1)
+        case "length": return .int(n)
+        case "previtem": return index0 > 0 ? items[index0 - 1] : .undefined(reason: "'loop.previtem' is undefined")
+        case "nextitem": return index0 + 1 < n ? items[index0 + 1] : .undefined(reason: "'loop.nextitem' is undefined")
+        case "depth": return .int(1)
+        case "depth0": return .int(0)
+        default: return nil
+        }
+    }
+
+    static let fieldNames = ["index", "index0", "revindex", "revindex0", "first", "last", "length", "previtem", "nextitem",
+                             "depth", "depth0"]
+
+    /// The whole `loop` as a dict, for the rare template that passes it around.
+    var object: JinjaValue { .object(JinjaObject(JinjaLoopState.fieldNames.map { ($0, field($0)!) })) }
 }

@@ -51,30 +51,55 @@ public enum JinjaValue: Sendable {
 }
 
 /// An insertion-ordered string-keyed dictionary (Python dict semantics for the keys templates use).
+/// Template dicts are small (messages, loop state), so lookups scan a key array until it grows past
+/// `indexThreshold` and only then pay for a hash index.
 public struct JinjaObject: Sendable, Equatable {
     public private(set) var keys: [String] = []
-    private var storage: [String: JinjaValue] = [:]
+    private var values: [JinjaValue] = []
+    private var index: [String: Int]? = nil
+    private static let indexThreshold = 16
 
     public init() {}
-    public init(_ pairs: [(String, JinjaValue)]) { for (k, v) in pairs { self[k] = v } }
+    public init(_ pairs: [(String, JinjaValue)]) {
+        keys.reserveCapacity(pairs.count)
+        values.reserveCapacity(pairs.count)
+        for (k, v) in pairs { self[k] = v }
+    }
 
     public var isEmpty: Bool { keys.isEmpty }
     public var count: Int { keys.count }
-    public var pairs: [(String, JinjaValue)] { keys.map { ($0, storage[$0]!) } }
+    public var pairs: [(String, JinjaValue)] { Array(zip(keys, values)) }
+
+    private func position(of key: String) -> Int? {
+        if let index { return index[key] }
+        return keys.firstIndex(of: key)
+    }
 
     public subscript(key: String) -> JinjaValue? {
-        get { storage[key] }
+        get { position(of: key).map { values[$0] } }
         set {
             if let newValue {
-                if storage.updateValue(newValue, forKey: key) == nil { keys.append(key) }
-            } else if storage.removeValue(forKey: key) != nil {
-                keys.removeAll { $0 == key }
+                if let p = position(of: key) { values[p] = newValue; return }
+                keys.append(key)
+                values.append(newValue)
+                if index != nil { index![key] = keys.count - 1 }
+                else if keys.count > JinjaObject.indexThreshold {
+                    index = Dictionary(uniqueKeysWithValues: keys.enumerated().map { ($1, $0) })
+                }
+            } else if let p = position(of: key) {
+                keys.remove(at: p)
+                values.remove(at: p)
+                if index != nil { index = Dictionary(uniqueKeysWithValues: keys.enumerated().map { ($1, $0) }) }
             }
         }
     }
 
     /// Python dict equality ignores order.
-    public static func == (a: JinjaObject, b: JinjaObject) -> Bool { a.storage == b.storage }
+    public static func == (a: JinjaObject, b: JinjaObject) -> Bool {
+        guard a.count == b.count else { return false }
+        for (k, v) in zip(a.keys, a.values) where b[k] != v { return false }
+        return true
+    }
 }
 
 /// The object behind `namespace()`. It is created and mutated only inside one render call, on one

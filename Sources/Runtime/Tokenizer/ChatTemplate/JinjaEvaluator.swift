@@ -7,7 +7,12 @@ extension JinjaRenderer {
         try step()
         switch e.kind {
         case .literal(let v): return v
-        case .name(let n): return scope.lookup(n) ?? .undefined(n)
+        case .name(let n):
+            if let v = scope.lookup(n) { return v }
+            // Global functions exist as names (`strftime_now is defined` selects Llama 3.2's date branch);
+            // as values they are opaque, like a Python function object.
+            if JinjaRenderer.globalFunctions.contains(n) || scope.macro(n) != nil { return .string("<function \(n)>") }
+            return .undefined(n)
         case .list(let items): return .array(try items.map(evaluate))
         case .dict(let pairs):
             var o = JinjaObject()
@@ -148,6 +153,8 @@ extension JinjaRenderer {
             throw ChatTemplateError.unsupported(message: "only named functions, macros and methods can be called", at: at)
         }
     }
+
+    static let globalFunctions: Set<String> = ["raise_exception", "namespace", "dict", "range", "strftime_now"]
 
     /// The globals transformers' environment defines, plus jinja2's `range`, `dict` and `namespace`.
     private func callGlobal(_ name: String, _ args: EvaluatedArguments, _ at: TemplatePosition) throws -> JinjaValue? {

@@ -79,7 +79,7 @@ final class ChatTemplateErrorTests: XCTestCase {
 
     func testRunawayTemplatesStopWithAClearError() throws {
         var limits = JinjaLimits()
-        limits.maxSteps = 200_000
+        limits.maxSteps = 50_000
         let loops = try ChatTemplate(source: "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}", limits: limits)
         XCTAssertThrowsError(try loops.render(context: [:])) { error in
             guard case ChatTemplateError.limitExceeded(let message) = error else { return XCTFail("\(error)") }

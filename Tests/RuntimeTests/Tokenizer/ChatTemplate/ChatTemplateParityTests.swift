@@ -39,7 +39,7 @@ final class ChatTemplateParityTests: XCTestCase {
     func testEveryTemplateAndConversationMatchesTransformers() throws {
         let fixture = try Self.loadFixture()
         let specs = try Self.specs(fixture)
-        XCTAssertEqual(Set(specs.keys), ["smollm2", "llama3", "llama31", "qwen25", "chatml", "gemma", "gemma3", "mistral", "zephyr"])
+        XCTAssertEqual(Set(specs.keys), ["smollm2", "llama3", "llama31", "llama32", "qwen25", "qwen3", "chatml", "gemma", "gemma3", "mistral", "zephyr"])
         var checked = 0, raised = 0
         for case .object(let c) in fixture.cases {
             let name = Self.string(c["template"])!, conversation = Self.string(c["conversation"])!
@@ -83,8 +83,10 @@ final class ChatTemplateParityTests: XCTestCase {
                 return ChatMessage(role: role, content: content)
             }
             let prompt = Self.string(p["prompt"])!, full = Self.string(p["full"])!
+            var extra: [String: JinjaValue] = [:]
+            if case .object(let e)? = p["extra"] { for (k, v) in e.pairs { extra[k] = v } }
             do {
-                let parts = try spec.template.parts(messages: messages, bosToken: spec.bos, eosToken: spec.eos)
+                let parts = try spec.template.parts(messages: messages, bosToken: spec.bos, eosToken: spec.eos, extra: extra)
                 XCTAssertEqual(p["prefix_holds"], .bool(true), "\(name)/\(conversation): we split where transformers' renders do not nest")
                 XCTAssertEqual(parts.prompt, prompt, "\(name)/\(conversation)")
                 XCTAssertEqual(parts.full, full, "\(name)/\(conversation)")
@@ -101,7 +103,7 @@ final class ChatTemplateParityTests: XCTestCase {
         let specs = try Self.specs(try Self.loadFixture())
         // Templates that write bos_token themselves versus those that leave it to the tokenizer. SmolLM2's
         // bos_token is <|im_start|>, which its template writes first as the start of the first turn.
-        for name in ["llama3", "llama31", "gemma", "gemma3", "mistral", "smollm2"] {
+        for name in ["llama3", "llama31", "llama32", "gemma", "gemma3", "mistral", "smollm2"] {
             let s = specs[name]!
             XCTAssertTrue(try s.template.rendersBOS(bosToken: s.bos!, eosToken: s.eos), name)
         }
@@ -109,8 +111,28 @@ final class ChatTemplateParityTests: XCTestCase {
             let s = specs[name]!
             XCTAssertFalse(try s.template.rendersBOS(bosToken: s.bos!, eosToken: s.eos), name)
         }
+        XCTAssertFalse(try specs["qwen3"]!.template.rendersBOS(bosToken: "<|endoftext|>"))
         XCTAssertTrue(ChatTemplate.startsWithBOS("<s>[INST]", bosToken: "<s>"))
         XCTAssertFalse(ChatTemplate.startsWithBOS("[INST]", bosToken: "<s>"))
         XCTAssertFalse(ChatTemplate.startsWithBOS("anything", bosToken: ""))
+    }
+
+    /// Without a pinned date, Llama 3.2's template asks `strftime_now("%d %b %Y")` for today's date.
+    func testLlama32TakesTodaysDateFromStrftimeNow() throws {
+        let specs = try Self.specs(try Self.loadFixture())
+        let spec = specs["llama32"]!
+        let before = Self.today()
+        let text = try spec.template.render(messages: [ChatMessage(role: "user", content: "Hi")], bosToken: spec.bos)
+        let after = Self.today()
+        XCTAssertTrue(text.contains("Today Date: \(before)\n") || text.contains("Today Date: \(after)\n"), text)
+        XCTAssertFalse(text.contains("26 Jul 2024"))
+    }
+
+    static func today() -> String {
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = TimeZone.current
+        f.dateFormat = "dd MMM yyyy"
+        return f.string(from: Date())
     }
 }

@@ -73,9 +73,18 @@ public struct ChatTemplate: Sendable {
     public func parts(messages: [ChatMessage], bosToken: String? = nil, eosToken: String? = nil,
                       extra: [String: JinjaValue] = [:]) throws -> ChatTemplateParts
     {
-        guard let last = messages.last, last.role == "assistant" else {
+        try parts(messages: messages.map(\.templateValue), bosToken: bosToken, eosToken: eosToken, extra: extra)
+    }
+
+    /// `parts` for messages given as template values (assistant turns with `tool_calls`, tool results, ...).
+    public func parts(messages: [JinjaValue], bosToken: String? = nil, eosToken: String? = nil,
+                      extra: [String: JinjaValue] = [:]) throws -> ChatTemplateParts
+    {
+        guard case .object(let last)? = messages.last, last["role"] == .string("assistant") else {
+            let role: String
+            if case .object(let o)? = messages.last { role = o["role"].map { $0.pythonRepr } ?? "no role" } else { role = "no messages" }
             throw ChatTemplateError.badConversation(
-                message: "parts(messages:) needs a conversation ending with an assistant message, got \(messages.last.map { "'\($0.role)'" } ?? "no messages")")
+                message: "parts(messages:) needs a conversation ending with an assistant message, got \(role)")
         }
         let prompt = try render(messages: Array(messages.dropLast()), addGenerationPrompt: true, bosToken: bosToken,
                                 eosToken: eosToken, extra: extra)

@@ -163,10 +163,12 @@ extension JinjaRenderer {
             let pad: String = { if case .string(let s)? = width { return s }; return String(repeating: " ", count: width?.integer ?? 4) }()
             let first = args.named("first", at: 1)?.truthy ?? false
             let blank = args.named("blank", at: 2)?.truthy ?? false
-            var lines = text(value).components(separatedBy: "\n")
-            for k in lines.indices where (k > 0 || first) && (blank || !lines[k].allSatisfy(\.isWhitespace)) { lines[k] = pad + lines[k] }
-            if !blank { for k in lines.indices where k > 0 && lines[k].allSatisfy(\.isWhitespace) { lines[k] = "" } }
-            return .string(lines.joined(separator: "\n"))
+            // jinja2 appends "\n" and splits lines, then indents every line after the first (empty ones
+            // only with blank=true); a trailing newline therefore disappears.
+            let lines = (text(value) + "\n").split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).dropLast().map(String.init)
+            var rv = lines.first ?? ""
+            for line in lines.dropFirst() { rv += "\n" + (blank || !line.isEmpty ? pad + line : line) }
+            return .string(first ? pad + rv : rv)
         case "wordcount":
             return .int(text(value).split(whereSeparator: { $0.isWhitespace || $0.isPunctuation }).count)
         case "format":

@@ -63,12 +63,7 @@ struct JinjaLexer {
             if sign == "-" {
                 while textEnd > pos && isPythonSpace(src[textEnd - 1]) { textEnd -= 1 }
             } else if sign != "+" && opener != "{" {
-                // lstrip_blocks: drop the indentation of a tag that starts its line.
-                var lineStart = tagStart
-                while lineStart > pos && src[lineStart - 1] != "\n" { lineStart -= 1 }
-                let hasNewline = lineStart > pos
-                if (hasNewline || lineStarting) && lineStart < tagStart
-                    && src[lineStart..<tagStart].allSatisfy(isPythonSpace) { textEnd = lineStart }
+                textEnd = lstripBlockIndent(from: pos, tagStart: tagStart)
             }
             emitText(pos, textEnd)
             pos = tagStart + 2 + (sign == nil ? 0 : 1)
@@ -86,6 +81,18 @@ struct JinjaLexer {
         }
         tokens.append(JinjaToken(kind: .eof, at: position(src.count)))
         return tokens
+    }
+
+    /// lstrip_blocks: where the text before a block or comment tag ends once the tag's indentation is
+    /// dropped (only when nothing but spaces and tabs precede the tag on its line).
+    private func lstripBlockIndent(from textStart: Int, tagStart: Int) -> Int {
+        var lineStart = tagStart
+        while lineStart > textStart && src[lineStart - 1] != "\n" { lineStart -= 1 }
+        let hasNewline = lineStart > textStart
+        if (hasNewline || lineStarting) && lineStart < tagStart && src[lineStart..<tagStart].allSatisfy(isPythonSpace) {
+            return lineStart
+        }
+        return tagStart
     }
 
     private func nextTagStart(from start: Int) -> Int? {
@@ -136,9 +143,9 @@ struct JinjaLexer {
         while i < src.count && isPythonSpace(src[i]) { i += 1 }
         var sign: Unicode.Scalar? = nil
         if i < src.count && (src[i] == "-" || src[i] == "+") { sign = src[i]; i += 1 }
-        guard matches("%}", at: i) else { return false }
+        guard sign != "+", matches("%}", at: i) else { return false }
         pos = i
-        consumeEnd(length: 2, sign: sign, trimNewline: true)
+        consumeEnd(length: 2, sign: sign, trimNewline: false)  // jinja2 does not trim_blocks after `{% raw %}`
         // Find `{%[-+]? endraw [-+]?%}`.
         var j = pos
         while j < src.count {
@@ -154,7 +161,11 @@ struct JinjaLexer {
                     if k < src.count && (src[k] == "-" || src[k] == "+") { endSign = src[k]; k += 1 }
                     if matches("%}", at: k) {
                         var textEnd = j
-                        if innerSign == "-" { while textEnd > pos && isPythonSpace(src[textEnd - 1]) { textEnd -= 1 } }
+                        if innerSign == "-" {
+                            while textEnd > pos && isPythonSpace(src[textEnd - 1]) { textEnd -= 1 }
+                        } else if innerSign != "+" {
+                            textEnd = lstripBlockIndent(from: pos, tagStart: j)
+                        }
                         emitText(pos, textEnd)
                         pos = k
                         consumeEnd(length: 2, sign: endSign, trimNewline: true)

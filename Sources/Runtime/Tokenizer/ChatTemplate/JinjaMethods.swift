@@ -168,9 +168,7 @@ func pythonSplit(_ s: String, separator: String?, maxsplit: Int) -> [String] {
             while k < scalars.count && isPythonSpace(scalars[k]) { k += 1 }
             if k == scalars.count { break }
             if maxsplit >= 0 && parts.count == maxsplit {
-                var end = scalars.count
-                while end > k && isPythonSpace(scalars[end - 1]) { end -= 1 }
-                parts.append(piece(k, end))
+                parts.append(piece(k, scalars.count))  // Python keeps the remainder's trailing whitespace
                 break
             }
             let start = k

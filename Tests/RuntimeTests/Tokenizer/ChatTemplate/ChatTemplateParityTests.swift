@@ -39,7 +39,7 @@ final class ChatTemplateParityTests: XCTestCase {
     func testEveryTemplateAndConversationMatchesTransformers() throws {
         let fixture = try Self.loadFixture()
         let specs = try Self.specs(fixture)
-        XCTAssertEqual(Set(specs.keys), ["smollm2", "llama3", "llama31", "llama32", "qwen25", "qwen3", "chatml", "gemma", "gemma3", "mistral", "zephyr"])
+        XCTAssertEqual(Set(specs.keys), ["smollm2", "llama3", "llama31", "llama32", "qwen25", "qwen3", "chatml", "gemma", "gemma3", "mistral", "mistral_v03", "zephyr"])
         var checked = 0, raised = 0
         for case .object(let c) in fixture.cases {
             let name = Self.string(c["template"])!, conversation = Self.string(c["conversation"])!

@@ -16,6 +16,13 @@ public struct ChatTemplateParts: Sendable, Equatable {
     public var full: String { prompt + completion }
 }
 
+/// One piece of a rendered conversation; `trainable` marks an assistant turn (see `ChatTemplate.segments`).
+public struct ChatTemplateSegment: Sendable, Equatable {
+    public var text: String
+    public var trainable: Bool
+    public init(text: String, trainable: Bool) { self.text = text; self.trainable = trainable }
+}
+
 /// A model's Jinja chat template, parsed once and rendered with the exact semantics of transformers'
 /// `tokenizer.apply_chat_template(messages, tokenize=False, ...)`.
 ///
@@ -96,6 +103,46 @@ public struct ChatTemplate: Sendable {
         }
         let completion = String(String.UnicodeScalarView(full.unicodeScalars.dropFirst(prompt.unicodeScalars.count)))
         return ChatTemplateParts(prompt: prompt, completion: completion)
+    }
+
+    /// Cuts the full render of a multi-turn conversation into alternating pieces: template and non-assistant
+    /// text (`trainable == false`) and each assistant turn as the template writes it (`trainable == true`).
+    /// The texts concatenate to `render(messages:addGenerationPrompt: false)` exactly. Turn k's piece is
+    /// what the render of the first k messages with the generation prompt lacks from the render through
+    /// message k, so every one of those renders must be a prefix of the next; templates that rewrite
+    /// earlier turns (Qwen3 drops past reasoning, Mistral v0.3 moves the system prompt to the last user
+    /// turn) throw `.prefixBroken`, never a silently wrong mask.
+    public func segments(messages: [JinjaValue], bosToken: String? = nil, eosToken: String? = nil,
+                         extra: [String: JinjaValue] = [:]) throws -> [ChatTemplateSegment]
+    {
+        func render(_ upTo: Int, _ generationPrompt: Bool) throws -> [Unicode.Scalar] {
+            Array(try self.render(messages: Array(messages[..<upTo]), addGenerationPrompt: generationPrompt,
+                                  bosToken: bosToken, eosToken: eosToken, extra: extra).unicodeScalars)
+        }
+        let full = try render(messages.count, false)
+        func text(_ range: Range<Int>) -> String { String(String.UnicodeScalarView(full[range])) }
+        var out: [ChatTemplateSegment] = []
+        var consumed = 0
+        for (k, m) in messages.enumerated() {
+            guard case .object(let o) = m, o["role"] == .string("assistant") else { continue }
+            let prompt = try render(k, true), through = try render(k + 1, false)
+            guard prompt.count >= consumed, full.starts(with: through), through.starts(with: prompt) else {
+                throw ChatTemplateError.prefixBroken(prompt: String(String.UnicodeScalarView(prompt)),
+                                                     full: String(String.UnicodeScalarView(through)))
+            }
+            if prompt.count > consumed { out.append(ChatTemplateSegment(text: text(consumed..<prompt.count), trainable: false)) }
+            out.append(ChatTemplateSegment(text: text(prompt.count..<through.count), trainable: true))
+            consumed = through.count
+        }
+        if consumed < full.count { out.append(ChatTemplateSegment(text: text(consumed..<full.count), trainable: false)) }
+        return out
+    }
+
+    /// `segments` for plain role/content messages.
+    public func segments(messages: [ChatMessage], bosToken: String? = nil, eosToken: String? = nil,
+                         extra: [String: JinjaValue] = [:]) throws -> [ChatTemplateSegment]
+    {
+        try segments(messages: messages.map(\.templateValue), bosToken: bosToken, eosToken: eosToken, extra: extra)
     }
 
     /// Whether rendered text already begins with the BOS token, so a tokenizer must not add another.

@@ -95,6 +95,44 @@ final class ChatTemplateParityTests: XCTestCase {
         XCTAssertGreaterThan(checked, 20)
     }
 
+    /// Multi-turn segments (every assistant turn trainable) match the same cut made on transformers' renders,
+    /// and templates that rewrite earlier turns (Qwen3, Mistral v0.3 with a system prompt) are refused.
+    func testMultiTurnSegmentsMatchTransformersRenders() throws {
+        let fixture = try Self.loadFixture()
+        let specs = try Self.specs(fixture)
+        guard case .array(let splits)? = try Self.root()["segments"] else { return XCTFail("no segments in cases.json") }
+        var checked = 0, refused = 0
+        for case .object(let c) in splits {
+            let name = Self.string(c["template"])!, conversation = Self.string(c["conversation"])!
+            guard let spec = specs[name], case .array(let messages)? = fixture.conversations[conversation] else { continue }
+            var extra: [String: JinjaValue] = [:]
+            if case .object(let e)? = c["extra"] { for (k, v) in e.pairs { extra[k] = v } }
+            let label = "\(name)/\(conversation)"
+            do {
+                let segments = try spec.template.segments(messages: messages, bosToken: spec.bos, eosToken: spec.eos, extra: extra)
+                guard case .array(let expected)? = c["segments"] else { XCTFail("\(label): transformers' renders do not nest"); continue }
+                XCTAssertEqual(segments.count, expected.count, label)
+                for (got, wanted) in zip(segments, expected) {
+                    guard case .object(let want) = wanted else { continue }
+                    XCTAssertEqual(got.text, Self.string(want["text"]), label)
+                    XCTAssertEqual(got.trainable, want["trainable"] == .bool(true), label)
+                }
+                checked += 1
+            } catch ChatTemplateError.prefixBroken {
+                XCTAssertEqual(c["segments"], JinjaValue.none, label)
+                refused += 1
+            }
+        }
+        XCTAssertGreaterThan(checked, 30)
+        XCTAssertGreaterThanOrEqual(refused, 5)
+    }
+
+    static func root() throws -> JinjaObject {
+        let text = try String(contentsOf: fixtureURL("chat_templates/cases.json"), encoding: .utf8)
+        guard case .object(let root) = try JinjaValue(json: text) else { throw XCTSkip("cases.json is not an object") }
+        return root
+    }
+
     func testBOSDetectionMatchesTheTemplates() throws {
         let specs = try Self.specs(try Self.loadFixture())
         // Templates that write bos_token themselves versus those that leave it to the tokenizer. SmolLM2's

@@ -23,6 +23,8 @@ public enum ChatTemplateError: Error, Equatable, CustomStringConvertible {
     case prefixBroken(prompt: String, full: String)
     /// `parts(...)` needs a conversation that ends with an assistant message.
     case badConversation(message: String)
+    /// No usable template in the tokenizer's settings (none at all, or no default among named ones).
+    case missingTemplate(message: String)
 
     public var description: String {
         switch self {
@@ -36,6 +38,7 @@ public enum ChatTemplateError: Error, Equatable, CustomStringConvertible {
                 + "characters, add_generation_prompt=true) is not a prefix of the full conversation render "
                 + "(\(full.unicodeScalars.count) characters); the completion cannot be cut from it"
         case .badConversation(let m): return "chat template: \(m)"
+        case .missingTemplate(let m): return "chat template: \(m)"
         }
     }
 }

@@ -137,3 +137,23 @@ final class ChatTemplateErrorTests: XCTestCase {
         }
     }
 }
+
+/// transformers' `get_chat_template` rules for models with several named templates.
+final class ChatTemplateSelectionTests: XCTestCase {
+    func testNamedTemplatesFollowTransformersRules() throws {
+        let config = try JinjaValue(json: #"[{"name": "default", "template": "D"}, {"name": "tool_use", "template": "T"}, {"name": "rag", "template": "R"}]"#)
+        let named = try ChatTemplate.namedTemplates(fromConfigValue: config)
+        XCTAssertEqual(named, ["default": "D", "tool_use": "T", "rag": "R"])
+        XCTAssertEqual(try ChatTemplate.select(from: named), "D")
+        XCTAssertEqual(try ChatTemplate.select(from: named, usingTools: true), "T")
+        XCTAssertEqual(try ChatTemplate.select(from: named, name: "rag", usingTools: true), "R")
+        XCTAssertEqual(try ChatTemplate.select(from: try ChatTemplate.namedTemplates(fromConfigValue: .string("S")), usingTools: true), "S")
+        XCTAssertThrowsError(try ChatTemplate.select(from: named, name: "nope")) { error in
+            XCTAssertTrue("\(error)".contains("default, rag, tool_use"), "\(error)")
+        }
+        XCTAssertThrowsError(try ChatTemplate.select(from: ["rag": "R"]))
+        XCTAssertThrowsError(try ChatTemplate.select(from: [:]))
+        XCTAssertThrowsError(try ChatTemplate.namedTemplates(fromConfigValue: .int(3)))
+        XCTAssertThrowsError(try ChatTemplate.namedTemplates(fromConfigValue: try JinjaValue(json: #"[{"name": "x"}]"#)))
+    }
+}

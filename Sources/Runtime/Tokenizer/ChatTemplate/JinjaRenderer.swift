@@ -58,6 +58,11 @@ final class JinjaRenderer {
     var scope: JinjaScope
     private var output = ""
     private var outputBytes = 0
+    /// `{% generation %}` tracking (transformers' assistant masks): spans in Unicode scalars of the output.
+    var tracksGeneration = false
+    private(set) var generationSpans: [Range<Int>] = []
+    private var outputScalars = 0  // scalars in the current buffer, counted only when tracking
+    private var captureBase = 0    // where the current capture buffer would start in the final output
     private var steps = 0
     private var callDepth = 0
 
@@ -87,13 +92,16 @@ final class JinjaRenderer {
             throw ChatTemplateError.limitExceeded(message: "output exceeds \(limits.maxOutputBytes) bytes")
         }
         output += s
+        if tracksGeneration { outputScalars += s.unicodeScalars.count }
     }
 
     /// Renders `body` into a separate buffer (for `{% set x %}...{% endset %}` and macro calls).
     private func capture(_ body: () throws -> Void) rethrows -> String {
-        let saved = output
+        let (saved, savedScalars, savedBase) = (output, outputScalars, captureBase)
+        captureBase += outputScalars
         output = ""
-        defer { output = saved }
+        outputScalars = 0
+        defer { (output, outputScalars, captureBase) = (saved, savedScalars, savedBase) }
         try body()
         return output
     }
@@ -129,7 +137,9 @@ final class JinjaRenderer {
             case .breakLoop: return .breakLoop
             case .continueLoop: return .continueLoop
             case .group(let body):
+                let start = captureBase + outputScalars
                 let flow = try execute(body)
+                if tracksGeneration { generationSpans.append(start..<(captureBase + outputScalars)) }
                 if flow != .normal { return flow }
             }
         }

@@ -15,9 +15,8 @@ final class ChatTemplateParityTests: XCTestCase {
     }
 
     static func loadFixture() throws -> Fixture {
-        let text = try String(contentsOf: fixtureURL("chat_templates/cases.json"), encoding: .utf8)
-        guard case .object(let root) = try JinjaValue(json: text),
-              case .object(let templates)? = root["templates"], case .object(let conversations)? = root["conversations"],
+        let root = try root()
+        guard case .object(let templates)? = root["templates"], case .object(let conversations)? = root["conversations"],
               case .array(let cases)? = root["cases"], case .array(let parts)? = root["parts"]
         else { throw XCTSkip("cases.json has an unexpected layout") }
         return Fixture(templates: templates, conversations: conversations, cases: cases, parts: parts)

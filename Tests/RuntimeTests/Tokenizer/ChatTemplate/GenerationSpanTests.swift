@@ -7,9 +7,8 @@ import XCTest
 /// generation indices (the source of TRL's assistant_only_loss masks).
 final class GenerationSpanTests: XCTestCase {
     func testGenerationSpansMatchTransformers() throws {
-        let text = try String(contentsOf: fixtureURL("chat_templates/cases.json"), encoding: .utf8)
-        guard case .object(let root) = try JinjaValue(json: text), case .array(let cases)? = root["generation"],
-              case .object(let conversations)? = root["conversations"]
+        let root = try ChatTemplateParityTests.root()
+        guard case .array(let cases)? = root["generation"], case .object(let conversations)? = root["conversations"]
         else { return XCTFail("cases.json lacks generation cases") }
         XCTAssertGreaterThanOrEqual(cases.count, 6)
         for case .object(let c) in cases {

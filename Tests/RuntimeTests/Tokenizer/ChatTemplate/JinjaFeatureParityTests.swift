@@ -8,9 +8,8 @@ import XCTest
 /// control, loops, scoping, namespaces, macros, filters, tests, methods, Python printing and JSON rules.
 final class JinjaFeatureParityTests: XCTestCase {
     func testEveryFeatureRendersLikeJinja2() throws {
-        let text = try String(contentsOf: fixtureURL("chat_templates/cases.json"), encoding: .utf8)
-        guard case .object(let root) = try JinjaValue(json: text), case .object(let features)? = root["features"],
-              case .object(let contextObject)? = root["feature_context"]
+        let root = try ChatTemplateParityTests.root()
+        guard case .object(let features)? = root["features"], case .object(let contextObject)? = root["feature_context"]
         else { return XCTFail("cases.json lacks features") }
         var context: [String: JinjaValue] = [:]
         for (k, v) in contextObject.pairs { context[k] = v }

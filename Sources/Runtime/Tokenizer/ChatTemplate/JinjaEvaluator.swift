@@ -183,11 +183,12 @@ extension JinjaRenderer {
             default: throw ChatTemplateError.render(message: "range() takes 1 to 3 arguments", at: at)
             }
             if by == 0 { throw ChatTemplateError.render(message: "range() step must not be zero", at: at) }
-            let values = Array(stride(from: lo, to: hi, by: by))
-            if values.count > 100_000 {  // jinja2's sandbox limit
-                throw ChatTemplateError.limitExceeded(message: "range() would produce \(values.count) items (limit 100000)")
+            // Count first (in Double: no overflow), so a huge range fails before anything is allocated.
+            let count = max(0, ((Double(hi) - Double(lo)) / Double(by)).rounded(.up))
+            if count > 100_000 {  // jinja2's sandbox limit
+                throw ChatTemplateError.limitExceeded(message: "range() would produce \(count.formatted(.number.grouping(.never))) items (limit 100000)")
             }
-            return .array(values.map { .int($0) })
+            return .array(stride(from: lo, to: hi, by: by).map { .int($0) })
         case "strftime_now":
             guard case .string(let format)? = args.positional.first else {
                 throw ChatTemplateError.render(message: "strftime_now(format) needs a format string", at: at)

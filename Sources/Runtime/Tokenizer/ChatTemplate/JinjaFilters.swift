@@ -37,7 +37,7 @@ extension JinjaRenderer {
         case "tojson":
             var indent: String? = nil
             switch args.named("indent", at: 0) {
-            case .int(let n)?: indent = String(repeating: " ", count: max(0, n))
+            case .int(let n)?: indent = String(repeating: " ", count: min(max(0, n), 1024))
             case .string(let s)?: indent = s
             case nil, .none?: break
             default: throw fail("indent must be an integer")
@@ -82,11 +82,11 @@ extension JinjaRenderer {
             let fallback = args.named("default", at: 0) ?? .int(0)
             switch value {
             case .int, .bool: return .int(value.integer!)
-            case .double(let d): return d.isFinite ? .int(Int(d)) : fallback
+            case .double(let d): return Int(exactly: d.rounded(.towardZero)).map { .int($0) } ?? fallback
             case .string(let s):
                 let t = pythonStrip(s, chars: nil, leading: true, trailing: true).replacingOccurrences(of: "_", with: "")
                 if let i = Int(t) { return .int(i) }
-                if let d = Double(t), d.isFinite { return .int(Int(d)) }
+                if let d = Double(t), let i = Int(exactly: d.rounded(.towardZero)) { return .int(i) }
                 return fallback
             default: return fallback
             }
@@ -149,7 +149,7 @@ extension JinjaRenderer {
             guard let x = value.numeric else { throw fail("needs a number") }
             let precision = args.named("precision", at: 0)?.integer ?? 0
             let method = args.named("method", at: 1).map(text) ?? "common"
-            let scale = pow10(precision)
+            let scale = pow10(min(max(precision, -340), 340))
             let scaled = x * scale
             let r: Double
             switch method {
@@ -157,10 +157,11 @@ extension JinjaRenderer {
             case "floor": r = scaled.rounded(.down)
             default: r = scaled.rounded(.toNearestOrEven)  // jinja2 calls Python's round(): half to even
             }
-            return .double(r / scale)
+            // Past what a Double can scale (precision beyond ~300 places), rounding changes nothing.
+            return .double(scaled.isFinite && scale.isFinite && scale != 0 ? r / scale : x)
         case "indent":
             let width = args.named("width", at: 0)
-            let pad: String = { if case .string(let s)? = width { return s }; return String(repeating: " ", count: width?.integer ?? 4) }()
+            let pad: String = { if case .string(let s)? = width { return s }; return String(repeating: " ", count: min(max(width?.integer ?? 4, 0), 1024)) }()
             let first = args.named("first", at: 1)?.truthy ?? false
             let blank = args.named("blank", at: 2)?.truthy ?? false
             // jinja2 appends "\n" and splits lines, then indents every line after the first (empty ones

@@ -34,11 +34,15 @@ extension JinjaRenderer {
         case ("+", .array(let x), .array(let y)): return .array(x + y)
         case ("*", .string(let s), _), ("*", _, .string(let s)):
             guard let n = (a.integer ?? b.integer) else { throw typeError(op, a, b, at) }
-            if n > 0 && s.utf8.count * n > limits.maxOutputBytes { throw ChatTemplateError.limitExceeded(message: "string repetition too large") }
+            if n > 0 && (s.utf8.count.multipliedReportingOverflow(by: n).overflow || s.utf8.count * n > limits.maxOutputBytes) {
+                throw ChatTemplateError.limitExceeded(message: "string repetition too large")
+            }
             return .string(n > 0 ? String(repeating: s, count: n) : "")
         case ("*", .array(let arr), _), ("*", _, .array(let arr)):
             guard let n = (a.integer ?? b.integer) else { throw typeError(op, a, b, at) }
-            if n > 0 && arr.count * n > 10_000_000 { throw ChatTemplateError.limitExceeded(message: "list repetition too large") }
+            if n > 0 && (arr.count.multipliedReportingOverflow(by: n).overflow || arr.count * n > 10_000_000) {
+                throw ChatTemplateError.limitExceeded(message: "list repetition too large")
+            }
             return .array(n > 0 ? Array([[JinjaValue]](repeating: arr, count: n).joined()) : [])
         case ("%", .string(let format), _):
             return .string(try percentFormat(format, a: b, at))
@@ -85,12 +89,20 @@ extension JinjaRenderer {
             return .int(op == "//" ? q : r)
         case "**":
             if y < 0 { return .double(pow(Double(x), Double(y))) }
-            var result = 1
-            for _ in 0..<y {
-                let (p, overflow) = result.multipliedReportingOverflow(by: x)
-                if overflow { throw ChatTemplateError.render(message: "integer overflow in '**'", at: at) }
-                result = p
-                try step()
+            // Square-and-multiply: at most 64 rounds whatever the exponent.
+            var (result, base, e) = (1, x, y)
+            while e > 0 {
+                if e & 1 == 1 {
+                    let (p, overflow) = result.multipliedReportingOverflow(by: base)
+                    if overflow { throw ChatTemplateError.render(message: "integer overflow in '**'", at: at) }
+                    result = p
+                }
+                e >>= 1
+                if e > 0 {
+                    let (sq, overflow) = base.multipliedReportingOverflow(by: base)
+                    if overflow { throw ChatTemplateError.render(message: "integer overflow in '**'", at: at) }
+                    base = sq
+                }
             }
             return .int(result)
         default: throw ChatTemplateError.render(message: "unknown operator '\(op)'", at: at)
@@ -158,7 +170,7 @@ extension JinjaRenderer {
             case "s": out += v.pythonStr
             case "r": out += v.pythonRepr
             case "d", "i":
-                guard let n = v.integer ?? v.numeric.map({ Int($0) }) else { throw ChatTemplateError.render(message: "%d format: a number is required", at: at) }
+                guard let n = v.integer ?? v.numeric.flatMap({ Int(exactly: $0.rounded(.towardZero)) }) else { throw ChatTemplateError.render(message: "%d format: a number is required", at: at) }
                 out += String(format: "%" + spec + "ld", n)
             case "f", "e", "g":
                 guard let d = v.numeric else { throw ChatTemplateError.render(message: "%\(conversion) format: a number is required", at: at) }

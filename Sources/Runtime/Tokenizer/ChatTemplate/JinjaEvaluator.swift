@@ -13,7 +13,10 @@ extension JinjaRenderer {
             // as values they are opaque, like a Python function object.
             if JinjaRenderer.globalFunctions.contains(n) || scope.macro(n) != nil { return .string("<function \(n)>") }
             return .undefined(n)
-        case .list(let items): return .array(try items.map(evaluate))
+        case .list(let items):
+            let list = JinjaValue.array(try items.map(evaluate))
+            try checkNesting(list, e.at)
+            return list
         case .dict(let pairs):
             var o = JinjaObject()
             for (k, v) in pairs {
@@ -22,6 +25,7 @@ extension JinjaRenderer {
                 }
                 o[key] = try evaluate(v)
             }
+            try checkNesting(.object(o), e.at)
             return .object(o)
         case .attribute(let base, let name):
             if case .name("loop") = base.kind, let loop = scope.loopState(), let v = loop.field(name) { return v }
@@ -165,6 +169,7 @@ extension JinjaRenderer {
             var o = JinjaObject()
             if case .object(let initial)? = args.positional.first { o = initial }
             for (k, v) in args.keyword { o[k] = v }
+            try checkNesting(.object(o), at)
             if name == "dict" { return .object(o) }
             if let bad = o.keys.first(where: { $0.hasPrefix("_") }) {
                 throw ChatTemplateError.render(message: "namespace attributes cannot start with '_' ('\(bad)')", at: at)

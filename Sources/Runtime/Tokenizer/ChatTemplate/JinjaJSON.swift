@@ -112,7 +112,7 @@ private struct JSONReader {
     }
 
     mutating func value(depth: Int) throws -> JinjaValue {
-        guard depth < 512 else { throw error("nested too deeply") }
+        guard depth < 100 else { throw error("nested more than 100 deep") }
         guard pos < scalars.count else { throw error("unexpected end of input") }
         switch scalars[pos] {
         case "n": return try literal("null", .none)

@@ -4,7 +4,7 @@ struct JinjaParser {
     var tokens: [JinjaToken]
     var i = 0
     var depth = 0
-    static let maxDepth = 200
+    static let maxDepth = 64  // real templates nest a handful of levels; recursion depth stays small on any thread
 
     init(tokens: [JinjaToken]) { self.tokens = tokens }
 

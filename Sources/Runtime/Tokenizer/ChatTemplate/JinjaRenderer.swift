@@ -6,6 +6,9 @@ public struct JinjaLimits: Sendable {
     public var maxOutputBytes: Int = 64 << 20
     /// Nested macro calls.
     public var maxCallDepth: Int = 100
+    /// Nesting of lists, dicts and namespaces a template builds: printing, comparing and freeing values
+    /// recurse, so a template that wraps a list in itself 100000 times must stop, not overflow the stack.
+    public var maxNesting: Int = 100
     public init() {}
 }
 
@@ -162,7 +165,31 @@ final class JinjaRenderer {
                 throw ChatTemplateError.render(message: "namespace attributes cannot start with '_' ('\(attribute)')", at: at)
             }
             ns.attributes[attribute] = value
+            try checkNesting(.namespace(ns), at)  // also catches a namespace stored inside itself
         }
+    }
+
+    /// Throws if `value` nests deeper than `limits.maxNesting` (visiting containers costs steps).
+    func checkNesting(_ value: JinjaValue, _ at: TemplatePosition) throws {
+        func walk(_ v: JinjaValue, _ depth: Int) throws {
+            let children: [JinjaValue]
+            switch v {
+            case .array(let a): children = a
+            case .object(let o): children = o.pairs.map(\.1)
+            case .namespace(let ns): children = ns.attributes.pairs.map(\.1)
+            default: return
+            }
+            if depth > limits.maxNesting {
+                throw ChatTemplateError.limitExceeded(message: "values nested more than \(limits.maxNesting) deep (at \(at))")
+            }
+            for child in children {
+                switch child {
+                case .array, .object, .namespace: try step(); try walk(child, depth + 1)
+                default: continue
+                }
+            }
+        }
+        try walk(value, 1)
     }
 
     private func unpack(_ value: JinjaValue, count: Int, _ at: TemplatePosition) throws -> [JinjaValue] {

@@ -54,3 +54,19 @@ final class JinjaRobustnessTests: XCTestCase {
                        "2.5 x 0")
     }
 }
+
+/// Values a template builds cannot nest (or contain themselves) deeply enough to overflow the stack.
+final class JinjaNestingTests: XCTestCase {
+    func testSelfWrappingListsAndSelfReferencingNamespacesStop() throws {
+        for source in ["{% set ns = namespace(x=[]) %}{% for i in range(100000) %}{% set ns.x = [ns.x] %}{% endfor %}{{ ns.x|length }}",
+                       "{% set ns = namespace(x={}) %}{% for i in range(100000) %}{% set ns.x = {'k': ns.x} %}{% endfor %}{{ ns.x }}",
+                       "{% set ns = namespace() %}{% set ns.me = ns %}{{ ns }}"] {
+            XCTAssertThrowsError(try ChatTemplate(source: source).render(context: [:]), source) { error in
+                guard case ChatTemplateError.limitExceeded(let message) = error else { return XCTFail("\(source): \(error)") }
+                XCTAssertTrue(message.contains("nested"), message)
+            }
+        }
+        // Ordinary nesting is untouched.
+        XCTAssertEqual(try ChatTemplate(source: "{{ [[1, [2, {'a': [3]}]]]|tojson }}").render(context: [:]), #"[[1, [2, {"a": [3]}]]]"#)
+    }
+}

@@ -150,11 +150,18 @@ extension JinjaRenderer {
 func pythonStrip(_ s: String, chars: String?, leading: Bool, trailing: Bool) -> String {
     let set = chars.map { Set($0.unicodeScalars) }
     let strip: (Unicode.Scalar) -> Bool = { set?.contains($0) ?? isPythonSpace($0) }
-    let scalars = Array(s.unicodeScalars)
-    var lo = 0, hi = scalars.count
-    if leading { while lo < hi && strip(scalars[lo]) { lo += 1 } }
-    if trailing { while hi > lo && strip(scalars[hi - 1]) { hi -= 1 } }
-    return String(String.UnicodeScalarView(scalars[lo..<hi]))
+    let view = s.unicodeScalars
+    var lo = view.startIndex, hi = view.endIndex
+    if leading { while lo < hi && strip(view[lo]) { lo = view.index(after: lo) } }
+    if trailing {
+        while hi > lo {
+            let before = view.index(before: hi)
+            guard strip(view[before]) else { break }
+            hi = before
+        }
+    }
+    if lo == view.startIndex && hi == view.endIndex { return s }
+    return String(view[lo..<hi])
 }
 
 /// `str.split(sep, maxsplit)`: with no separator, runs of whitespace split and ends are dropped.

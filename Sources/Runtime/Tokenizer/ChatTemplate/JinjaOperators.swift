@@ -116,7 +116,7 @@ extension JinjaRenderer {
             guard case .string(let n) = needle else {
                 throw ChatTemplateError.render(message: "'in <string>' requires string as left operand, not \(needle.typeName)", at: at)
             }
-            return n.isEmpty || s.unicodeScalars.firstRange(of: n.unicodeScalars) != nil
+            return containsUTF8(s, n)
         case .array(let a): return a.contains(needle)
         case .object(let o):
             guard case .string(let k) = needle else { return false }
@@ -126,6 +126,25 @@ extension JinjaRenderer {
             return ns.attributes[k] != nil
         case .undefined: return false  // Undefined iterates as empty
         default: throw ChatTemplateError.render(message: "argument of type '\(haystack.typeName)' is not iterable", at: at)
+        }
+    }
+
+    /// Substring test on UTF-8 bytes: a valid UTF-8 needle can only match a valid UTF-8 haystack at
+    /// code-point boundaries, so this is Python's code-point `in` (and far faster than a generic search).
+    private func containsUTF8(_ haystack: String, _ needle: String) -> Bool {
+        if needle.isEmpty { return true }
+        var h = haystack, n = needle
+        return h.withUTF8 { hb in
+            n.withUTF8 { nb in
+                guard nb.count <= hb.count, let first = nb.first else { return false }
+                var i = 0
+                let last = hb.count - nb.count
+                while i <= last {
+                    if hb[i] == first && memcmp(hb.baseAddress! + i, nb.baseAddress!, nb.count) == 0 { return true }
+                    i += 1
+                }
+                return false
+            }
         }
     }
 

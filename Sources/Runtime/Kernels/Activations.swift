@@ -16,6 +16,20 @@ public enum Activation: Sendable, Equatable {
     case log
 }
 
+extension Activation {
+    /// The activation a transformers config names in `hidden_act` / `activation_function`, or
+    /// nil for one this runtime does not have.
+    public init?(huggingFaceName name: String) {
+        switch name {
+        case "gelu": self = .gelu
+        case "gelu_new", "gelu_pytorch_tanh", "gelu_fast": self = .geluTanh
+        case "silu", "swish": self = .silu
+        case "relu": self = .relu
+        default: return nil
+        }
+    }
+}
+
 private let sqrt2OverPi: Float = 0.7978845608028654
 private let invSqrt2: Float = 0.7071067811865476
 private let invSqrt2Pi: Float = 0.3989422804014327

@@ -9,7 +9,9 @@ struct BroadcastPlan {
     let outShape: [Int]
     let rows: Int
     let cols: Int
-    let layouts: [OperandLayout]  // nil-free when `needsExpansion` is empty
+    /// Layouts of a and b; after expansion an operand is simply full.
+    let layouts: [OperandLayout]
+    /// Operands that must be materialized at the output shape first (the generic fallback).
     let needsExpansion: [Bool]
 
     init(_ a: [Int], _ b: [Int]) {
@@ -57,13 +59,7 @@ extension Tensor {
     func expandedValues(to shape: [Int]) -> Tensor {
         let out = Tensor.uninitialized(shape)
         let rank = shape.count
-        let padded = [Int](repeating: 1, count: rank - self.shape.count) + self.shape
-        var strides = [Int](repeating: 0, count: rank)
-        var s = 1
-        for i in stride(from: rank - 1, through: 0, by: -1) {
-            strides[i] = padded[i] == 1 ? 0 : s
-            s *= padded[i]
-        }
+        let strides = broadcastStrides(self.shape, rank: rank)
         forEachIndex(shape) { o, index in
             var src = 0
             for i in 0..<rank { src += index[i] * strides[i] }
@@ -88,13 +84,7 @@ extension Tensor {
             }
         }
         let rank = self.shape.count
-        let padded = [Int](repeating: 1, count: rank - shape.count) + shape
-        var strides = [Int](repeating: 0, count: rank)
-        var s = 1
-        for i in stride(from: rank - 1, through: 0, by: -1) {
-            strides[i] = padded[i] == 1 ? 0 : s
-            s *= padded[i]
-        }
+        let strides = broadcastStrides(shape, rank: rank)
         forEachIndex(self.shape) { o, index in
             var dst = 0
             for i in 0..<rank { dst += index[i] * strides[i] }
@@ -102,6 +92,18 @@ extension Tensor {
         }
         return out
     }
+}
+
+/// Row-major strides of `shape` left-padded to `rank` axes, 0 on axes of size 1 (broadcast).
+private func broadcastStrides(_ shape: [Int], rank: Int) -> [Int] {
+    let padded = [Int](repeating: 1, count: rank - shape.count) + shape
+    var strides = [Int](repeating: 0, count: rank)
+    var s = 1
+    for i in stride(from: rank - 1, through: 0, by: -1) {
+        strides[i] = padded[i] == 1 ? 0 : s
+        s *= padded[i]
+    }
+    return strides
 }
 
 /// Calls body(flatIndex, multiIndex) for every element of `shape` in row-major order.

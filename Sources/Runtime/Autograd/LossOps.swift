@@ -1,6 +1,6 @@
-/// The result of a summed cross-entropy: the differentiable sum over supervised tokens and how
-/// many tokens were supervised. The trainer divides by the count of a whole accumulated batch.
-public struct CrossEntropySum: Sendable {
+/// A loss summed over supervised tokens (label != -100), and how many there were. The trainer
+/// adds these over the micro-batches of an accumulated batch and divides by the total count.
+public struct SupervisedLoss: Sendable {
     /// Scalar tensor: sum of -log p(label) over tokens whose label is not `ignoreIndex`.
     public let sum: Tensor
     /// Number of supervised tokens.
@@ -9,7 +9,7 @@ public struct CrossEntropySum: Sendable {
 
 /// Cross-entropy of logits [..., V] against `labels` (one per row; `ignoreIndex` (-100) skips a
 /// row), returned as a sum and a supervised-token count.
-public func crossEntropySum(logits: Tensor, labels: [Int]) -> CrossEntropySum {
+public func crossEntropySum(logits: Tensor, labels: [Int]) -> SupervisedLoss {
     let V = logits.lastDim, N = logits.rowCount
     precondition(labels.count == N, "crossEntropy: \(labels.count) labels for logits \(logits.shape) (\(N) rows)")
     var lse = [Float](repeating: 0, count: N)
@@ -17,7 +17,7 @@ public func crossEntropySum(logits: Tensor, labels: [Int]) -> CrossEntropySum {
         crossEntropyForward(&lse, logits.pointer, $0.baseAddress!, N: N, V: V)
     }
     let loss = Tensor.result(Tensor(scalar: sum), .crossEntropy(labels: labels, lse: lse), [logits])
-    return CrossEntropySum(sum: loss, count: count)
+    return SupervisedLoss(sum: loss, count: count)
 }
 
 /// Mean cross-entropy over supervised tokens (sum / count; 0 when no token is supervised).

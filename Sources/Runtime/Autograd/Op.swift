@@ -75,7 +75,16 @@ extension Tensor {
 
     /// Makes an op defined outside Autograd differentiable: `output` was computed from `inputs`
     /// without recording; the result has `output`'s values and, when needed, a node whose
-    /// gradients come from `backward`.
+    /// gradients come from `backward`. Wrapping an llm.c-style kernel pair looks like:
+    ///
+    ///     let out = Tensor.uninitialized(x.shape)
+    ///     var cache = [Float](repeating: 0, count: x.rowCount)          // what backward needs
+    ///     myForward(out.pointer, &cache, x.pointer, rows: x.rowCount, C: x.lastDim)
+    ///     return Tensor.custom(name: "my", inputs: [x], output: out) { [cache] g, inputs, _ in
+    ///         let dx = Tensor.zeros(inputs[0].shape)                     // backward kernels +=
+    ///         myBackward(dx.pointer, g.pointer, inputs[0].pointer, cache, rows: g.rowCount, C: g.lastDim)
+    ///         return [dx]
+    ///     }
     public static func custom(name: String, inputs: [Tensor], output: Tensor,
                               backward: @escaping @Sendable (_ gradOutput: Tensor, _ inputs: [Tensor], _ output: Tensor) -> [Tensor?]) -> Tensor {
         result(output, .custom(CustomBackward(name: name, backward: backward)), inputs)

@@ -16,6 +16,20 @@ public enum Activation: Sendable, Equatable {
     case log
 }
 
+extension Activation {
+    /// The activation a transformers config names in `hidden_act` / `activation_function`, or
+    /// nil for one this runtime does not have.
+    public init?(huggingFaceName name: String) {
+        switch name {
+        case "gelu": self = .gelu
+        case "gelu_new", "gelu_pytorch_tanh", "gelu_fast": self = .geluTanh
+        case "silu", "swish": self = .silu
+        case "relu": self = .relu
+        default: return nil
+        }
+    }
+}
+
 private let sqrt2OverPi: Float = 0.7978845608028654
 private let invSqrt2: Float = 0.7071067811865476
 private let invSqrt2Pi: Float = 0.3989422804014327
@@ -23,7 +37,7 @@ private let invSqrt2Pi: Float = 0.3989422804014327
 /// out (n) = f(inp (n)).
 public func activationForward(_ f: Activation, _ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>, count n: Int) {
     switch f {
-    case .gelu: for i in 0..<n { let x = inp[i]; out[i] = 0.5 * x * (1 + erff(x * invSqrt2)) }
+    case .gelu: mapSIMD8(out, inp, n) { x in 0.5 * x * (1 + simdErf(x * invSqrt2)) }
     case .geluTanh: mapSIMD8(out, inp, n) { x in 0.5 * x * (1 + simdTanh(sqrt2OverPi * (x + 0.044715 * x * x * x))) }
     case .silu: mapSIMD8(out, inp, n) { x in x * simdSigmoid(x) }
     case .relu: mapSIMD8(out, inp, n) { x in x.replacing(with: 0, where: x .< 0) }
@@ -37,10 +51,8 @@ public func activationBackward(_ f: Activation, _ dinp: UnsafeMutablePointer<Flo
                                _ inp: UnsafePointer<Float>, count n: Int) {
     switch f {
     case .gelu:
-        for i in 0..<n {
-            let x = inp[i]
-            let cdf = 0.5 * (1 + erff(x * invSqrt2))
-            dinp[i] += dout[i] * (cdf + x * invSqrt2Pi * expf(-0.5 * x * x))
+        mapSIMD8(dinp, dinp, dout, inp, n) { d, g, x in
+            d + g * (0.5 * (1 + simdErf(x * invSqrt2)) + x * invSqrt2Pi * simdExp(-0.5 * x * x))
         }
     case .geluTanh:
         mapSIMD8(dinp, dinp, dout, inp, n) { d, g, x in

@@ -57,7 +57,7 @@ func logSumExp(_ x: UnsafePointer<Float>, _ n: Int) -> Float {
 func rowMax(_ x: UnsafePointer<Float>, _ n: Int) -> Float {
     var acc = SIMD8<Float>(repeating: -.infinity)
     var i = 0
-    while i + 8 <= n { acc = pointwiseMax(acc, loadSIMD8(x + i)); i += 8 }
+    while i + 8 <= n { let v = loadSIMD8(x + i); acc.replace(with: v, where: v .> acc); i += 8 }
     var m = acc.max()
     while i < n { m = max(m, x[i]); i += 1 }
     return m

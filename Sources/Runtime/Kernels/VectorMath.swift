@@ -7,8 +7,12 @@
 /// masked scores vanish exactly), +inf above 88.72.
 @inline(__always)
 public func simdExp(_ x: SIMD8<Float>) -> SIMD8<Float> {
-    let clamped = x.clamped(lowerBound: SIMD8(repeating: -87.3), upperBound: SIMD8(repeating: 88.72))
-    let n = (clamped * 1.442_695_040_888_963_4).rounded(.toNearestOrEven).clamped(lowerBound: SIMD8(repeating: -126), upperBound: SIMD8(repeating: 127))
+    // Masked selects instead of clamped(): the stdlib's pointwise min/max are not inlined.
+    var clamped = x.replacing(with: -87.3, where: x .< -87.3)
+    clamped.replace(with: 88.72, where: clamped .> 88.72)
+    var n = (clamped * 1.442_695_040_888_963_4).rounded(.toNearestOrEven)
+    n.replace(with: -126, where: n .< -126)
+    n.replace(with: 127, where: n .> 127)
     let r = clamped - n * 0.693_359_375 + n * 2.121_944_4e-4
     var p = SIMD8<Float>(repeating: 1.987_569_150_0e-4)
     p = p * r + 1.398_199_950_7e-3
@@ -17,7 +21,11 @@ public func simdExp(_ x: SIMD8<Float>) -> SIMD8<Float> {
     p = p * r + 1.666_666_545_9e-1
     p = p * r + 5.000_000_120_1e-1
     p = p * r * r + r + 1
-    let bits = (SIMD8<Int32>(n, rounding: .toNearestOrEven) &+ 127) &<< 23
+    // n is an integer in [-126, 127]: adding 1.5 * 2^23 puts it in the low mantissa bits, which
+    // converts it without the stdlib's per-lane checked conversion.
+    let magic = SIMD8<Float>(repeating: 12_582_912)
+    let integer = unsafeBitCast(n + magic, to: SIMD8<Int32>.self) &- 0x4B40_0000
+    let bits = (integer &+ 127) &<< 23
     var result = p * unsafeBitCast(bits, to: SIMD8<Float>.self)
     result.replace(with: 0, where: x .< -87.3)
     result.replace(with: .infinity, where: x .> 88.72)
@@ -61,3 +69,18 @@ func simdSigmoid(_ x: SIMD8<Float>) -> SIMD8<Float> { 1 / (1 + simdExp(-x)) }
 /// tanh for eight lanes as 1 - 2 / (e^2x + 1) (saturates cleanly to ±1).
 @inline(__always)
 func simdTanh(_ x: SIMD8<Float>) -> SIMD8<Float> { 1 - 2 / (simdExp(2 * x) + 1) }
+
+/// erf for eight lanes (Abramowitz & Stegun 7.1.26: absolute error below 1.5e-7, enough for
+/// GELU, where erf is added to 1).
+@inline(__always)
+func simdErf(_ x: SIMD8<Float>) -> SIMD8<Float> {
+    let ax = x.replacing(with: -x, where: x .< 0)
+    let t = 1 / (1 + 0.327_591_1 * ax)
+    var p = SIMD8<Float>(repeating: 1.061_405_429)
+    p = p * t - 1.453_152_027
+    p = p * t + 1.421_413_741
+    p = p * t - 0.284_496_736
+    p = p * t + 0.254_829_592
+    let y = 1 - p * t * simdExp(-ax * ax)
+    return y.replacing(with: -y, where: x .< 0)
+}

@@ -36,6 +36,41 @@ extension Tensor {
     }
 }
 
+extension Tensor {
+    /// The values as little-endian Float32 bytes (4 per value), for writing checkpoints.
+    public func float32Bytes() -> [UInt8] {
+        withUnsafeBufferPointer { Array(UnsafeRawBufferPointer($0)) }
+    }
+
+    /// The values rounded to bfloat16 (to nearest, ties to even; NaN stays NaN), 2 bytes each.
+    public func bfloat16Bytes() -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: count * 2)
+        out.withUnsafeMutableBytes { dst in
+            withUnsafeBufferPointer { src in
+                for (i, v) in src.enumerated() {
+                    let bits = v.bitPattern
+                    let rounded = v.isNaN ? (bits >> 16) | 0x40 : (bits &+ 0x7FFF &+ ((bits >> 16) & 1)) >> 16
+                    dst.storeBytes(of: UInt16(truncatingIfNeeded: rounded).littleEndian, toByteOffset: 2 * i, as: UInt16.self)
+                }
+            }
+        }
+        return out
+    }
+
+    /// The values rounded to IEEE half (F16C's round to nearest even), 2 bytes each.
+    public func float16Bytes() -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: count * 2)
+        out.withUnsafeMutableBytes { dst in
+            withUnsafeBufferPointer { src in
+                for (i, v) in src.enumerated() {
+                    dst.storeBytes(of: Float16(v).bitPattern.littleEndian, toByteOffset: 2 * i, as: UInt16.self)
+                }
+            }
+        }
+        return out
+    }
+}
+
 /// out[i] = the bfloat16 at src[2i..2i+1] widened to Float32 (its bits shifted into the high half).
 /// `src` may be unaligned. out is (count), src is (2*count) bytes.
 public func convertBFloat16(_ out: UnsafeMutablePointer<Float>, _ src: UnsafeRawPointer, count: Int) {

@@ -1,7 +1,8 @@
 /// Factories: constant fills, ranges and seeded random tensors.
 extension Tensor {
-    /// A new tensor of `shape` whose values the caller will overwrite entirely.
-    static func uninitialized(_ shape: [Int]) -> Tensor {
+    /// A new tensor of `shape` with undefined contents, for kernels that write every value
+    /// (skips the zeroing pass of `zeros`).
+    public static func uninitialized(_ shape: [Int]) -> Tensor {
         Tensor(shape: shape, storage: TensorStorage(count: shape.reduce(1, *), zeroed: false))
     }
 

@@ -63,4 +63,36 @@ enum GradientCheck {
         XCTAssertTrue(r.forwardMatches, "forward differs from the float64 reference", file: file, line: line)
         XCTAssertLessThanOrEqual(r.worstRatio, 1, "gradient check failed at \(r.worstWhere)", file: file, line: line)
     }
+
+    /// The same check along one random direction per input: compares <analytic gradient, u>
+    /// with (f(x + h u) - f(x - h u)) / 2h. Two evaluations per input instead of two per value,
+    /// so large sizes (which run the SIMD blocks and their tails) stay cheap; a wrong value
+    /// anywhere changes the product unless it is orthogonal to a random u.
+    static func directionalErrors(shapes: [[Int]], seed: UInt64 = 11,
+                                  op: ([Tensor]) -> Tensor, reference: ([[Double]]) -> [Double]) -> [Double] {
+        var rng = SeededGenerator(seed: seed)
+        let values: [[Float]] = shapes.map { Tensor.randn($0, generator: &rng).scalars }
+        let inputs = zip(values, shapes).map { Tensor($0, shape: $1, requiresGrad: true) }
+        let out = op(inputs)
+        let w = Tensor.randn(out.shape, generator: &rng)
+        let grads = (out * w).sum().backward()
+        let weights = w.scalars.map(Double.init), doubles = values.map { $0.map(Double.init) }
+        func objective(_ xs: [[Double]]) -> Double { zip(reference(xs), weights).map { $0 * $1 }.reduce(0, +) }
+        let h = 1e-6
+        return inputs.indices.map { i in
+            let u = Tensor.randn(shapes[i], generator: &rng).scalars.map(Double.init)
+            let analytic = zip(grads[inputs[i]]?.scalars ?? [], u).map { Double($0) * $1 }.reduce(0, +)
+            var plus = doubles, minus = doubles
+            for j in u.indices { plus[i][j] += h * u[j]; minus[i][j] -= h * u[j] }
+            let numeric = (objective(plus) - objective(minus)) / (2 * h)
+            return abs(analytic - numeric) / max(1, abs(numeric))
+        }
+    }
+
+    /// Asserts every directional error is below 1e-3.
+    static func assertDirectionalPasses(shapes: [[Int]], op: ([Tensor]) -> Tensor, reference: ([[Double]]) -> [Double],
+                                        file: StaticString = #filePath, line: UInt = #line) {
+        let errors = directionalErrors(shapes: shapes, op: op, reference: reference)
+        XCTAssertLessThan(errors.max() ?? 0, 1e-3, "directional gradient check, shapes \(shapes): \(errors)", file: file, line: line)
+    }
 }

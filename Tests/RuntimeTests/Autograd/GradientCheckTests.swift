@@ -14,6 +14,16 @@ final class GradientCheckTests: XCTestCase {
         }, reference: { $0[0].map { $0 * $0 } })
         XCTAssertTrue(r.forwardMatches)
         XCTAssertGreaterThan(r.worstRatio, 10)
+        // The directional form catches one wrong value among 513.
+        let oneWrong = GradientCheck.directionalErrors(shapes: [[513]], op: { x in
+            let sq = withNoGrad { x[0] * x[0] }
+            return Tensor.custom(name: "oneWrong", inputs: [x[0]], output: sq) { g, inputs, _ in
+                let d = withNoGrad { g * inputs[0] * 2 }.copy()
+                d.withUnsafeMutableBufferPointer { $0[512] += 1 }
+                return [d]
+            }
+        }, reference: { $0[0].map { $0 * $0 } })
+        XCTAssertGreaterThan(oneWrong[0], 1e-3)
         // ... and accept the right one through the same path.
         GradientCheck.assertPasses(shapes: [[5]], op: { x in
             let sq = withNoGrad { x[0] * x[0] }
@@ -114,6 +124,29 @@ final class GradientCheckTests: XCTestCase {
         GradientCheck.assertPasses(shapes: [[4, 5]], positive: true, op: { $0[0].log() }, reference: { R.activation(.log, $0[0]) })
         GradientCheck.assertPasses(shapes: [[3, 5], [3, 5]], op: { swiglu(gate: $0[0], up: $0[1]) },
                                    reference: { R.swiglu(gate: $0[0], up: $0[1]) })
+    }
+
+    /// Backward kernels at sizes that run their SIMD blocks and tails (1, 7, 33, 513).
+    func testBackwardKernelsAtOddSizes() {
+        for n in [1, 7, 33, 513] {
+            let D = GradientCheck.self
+            D.assertDirectionalPasses(shapes: [[3, n], [n], [n]], op: { layerNorm($0[0], weight: $0[1], bias: $0[2]) },
+                                      reference: { R.layerNorm($0[0], weight: $0[1], bias: $0[2], cols: n, eps: 1e-5) })
+            D.assertDirectionalPasses(shapes: [[3, n], [n]], op: { rmsNorm($0[0], weight: $0[1]) },
+                                      reference: { R.rmsNorm($0[0], weight: $0[1], cols: n, eps: 1e-6) })
+            D.assertDirectionalPasses(shapes: [[3, n]], op: { $0[0].softmax() }, reference: { R.softmax($0[0], cols: n) })
+            D.assertDirectionalPasses(shapes: [[3, n]], op: { $0[0].logSoftmax() }, reference: { R.logSoftmax($0[0], cols: n) })
+            for f in [Activation.gelu, .geluTanh, .silu, .exp] {
+                D.assertDirectionalPasses(shapes: [[2, n]], op: { $0[0].activation(f) }, reference: { R.activation(f, $0[0]) })
+            }
+            D.assertDirectionalPasses(shapes: [[2, n], [2, n]], op: { swiglu(gate: $0[0], up: $0[1]) },
+                                      reference: { R.swiglu(gate: $0[0], up: $0[1]) })
+            let labels = [n - 1, ignoreIndex, n / 2]
+            D.assertDirectionalPasses(shapes: [[3, n]], op: { crossEntropySum(logits: $0[0], labels: labels).sum.reshaped([1]) },
+                                      reference: { [R.crossEntropySum(logits: $0[0], labels: labels, cols: n).sum] })
+            D.assertDirectionalPasses(shapes: [[3, n], [n]], op: { $0[0] * $0[1] + $0[1] },
+                                      reference: { x in broadcast(broadcast(x[0], [3, n], x[1], [n], *), [3, n], x[1], [n], +) })
+        }
     }
 
     func testEmbeddingCrossEntropyDropout() {

@@ -123,6 +123,14 @@ final class SimpleKernelTests: XCTestCase {
         XCTAssertEqual(p[1], 0)
     }
 
+    func testActivationNamesFromConfigs() {
+        XCTAssertEqual(Activation(huggingFaceName: "gelu_pytorch_tanh"), .geluTanh)
+        XCTAssertEqual(Activation(huggingFaceName: "gelu_new"), .geluTanh)
+        XCTAssertEqual(Activation(huggingFaceName: "gelu"), .gelu)
+        XCTAssertEqual(Activation(huggingFaceName: "silu"), .silu)
+        XCTAssertNil(Activation(huggingFaceName: "quick_gelu"))
+    }
+
     func testDropoutMaskIsSeededAndScaled() {
         var g1 = SeededGenerator(seed: 4), g2 = SeededGenerator(seed: 4)
         let x = Tensor.ones([1000])

@@ -94,4 +94,19 @@ final class TensorTests: XCTestCase {
         let fromBF = shifted.withUnsafeBytes { Tensor.bfloat16(bytes: UnsafeRawBufferPointer(rebasing: $0[1...]), shape: [values.count]) }
         XCTAssertEqual(fromBF.scalars.map(\.bitPattern), bf.map { UInt32($0) << 16 })
     }
+
+    func testEncodingToCheckpointBytesRoundTrips() {
+        let t = Tensor([1, -2.5, 3.14159, 1e-3, 65504, .infinity], shape: [2, 3])
+        let f32 = t.float32Bytes()
+        XCTAssertEqual(f32.withUnsafeBytes { Tensor.float32(bytes: $0, shape: [2, 3], owner: t).scalars }, t.scalars)
+        let half = t.float16Bytes().withUnsafeBytes { Tensor.float16(bytes: $0, shape: [6]) }.scalars
+        XCTAssertEqual(half, t.scalars.map { Float(Float16($0)) })
+        let bf = t.bfloat16Bytes().withUnsafeBytes { Tensor.bfloat16(bytes: $0, shape: [6]) }.scalars
+        assertClose(Array(bf.prefix(5)), Array(t.scalars.prefix(5)), rtol: 1.0 / 256, atol: 0)
+        XCTAssertEqual(bf[5], .infinity)
+        // Ties go to even: 1 + 2^-8 lies halfway between bfloat16 1 and 1 + 2^-7.
+        let tie = Tensor([1 + 1.0 / 256, 1 + 3.0 / 256], shape: [2]).bfloat16Bytes()
+        XCTAssertEqual(tie.withUnsafeBytes { Tensor.bfloat16(bytes: $0, shape: [2]) }.scalars, [1, 1 + 4.0 / 256])
+        XCTAssertTrue(Tensor([.nan], shape: [1]).bfloat16Bytes().withUnsafeBytes { Tensor.bfloat16(bytes: $0, shape: [1]) }.item.isNaN)
+    }
 }

@@ -51,7 +51,7 @@ extension CausalLM {
     /// Summed next-token cross-entropy and the supervised-token count. `labels` are aligned
     /// with the inputs, as in HF (`labels = input_ids` with -100 where unsupervised); the shift
     /// happens here, inside each row, so the last token of a row predicts nothing.
-    public func loss(_ batch: ModelInput, labels: [Int]) -> CrossEntropySum {
+    public func loss(_ batch: ModelInput, labels: [Int]) -> SupervisedLoss {
         precondition(labels.count == batch.ids.count, "loss: \(labels.count) labels for \(batch.ids.count) tokens")
         let hidden = hiddenStates(batch).reshaped([batch.batch * batch.length, config.hiddenSize])
         let logits = matmul(hidden, headWeight, transposeB: true)

@@ -73,6 +73,7 @@ final class GPT2Block: Module {
         let past = cache?.length ?? 0
         let (k, v) = cache?.append(layer: layer, k: qkv[1], v: qkv[2]) ?? (qkv[1], qkv[2])
         let mixed = composedCausalAttention(q: qkv[0], k: k, v: v, sequenceIds: sequenceIds, past: past)
+            .reshaped([B, T, -1])
         let h = x + outProjection.callAsFunction(mixed)
         let up = upProjection.callAsFunction(ln2(h)).activation(activation)
         return h + downProjection.callAsFunction(up)

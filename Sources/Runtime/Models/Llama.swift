@@ -83,6 +83,7 @@ final class LlamaBlock: Module {
         let (keys, values) = cache?.append(layer: layer, k: k, v: project("v_proj", normed, heads: kvHeads))
             ?? (k, project("v_proj", normed, heads: kvHeads))
         let mixed = composedCausalAttention(q: q, k: keys, v: values, sequenceIds: sequenceIds, past: past)
+            .reshaped([B, T, -1])
         let outProjection: any LinearLayer = attn.child("o_proj")
         let h = x + outProjection.callAsFunction(mixed)
         let m = postNorm(h)

@@ -39,6 +39,9 @@ public final class SFTTrainer {
     public init(model: any CausalLM, config: TrainingConfig, lora: LoRAConfig?, train: EpochSchedule,
                 eval: EpochSchedule? = nil, outputDir: URL? = nil) throws {
         try config.validate()
+        if config.halfFineTuningRoundSteps > 0 && lora != nil {
+            throw TrainingError.invalidSetting(key: "hft", reason: "half fine-tuning trains the model's own weights; it does not combine with LoRA")
+        }
         guard model.parameterCount(trainableOnly: true) > 0 else {
             throw TrainingError.invalidSetting(key: "model", reason: "has no trainable parameters (apply LoRA or unfreeze)")
         }
@@ -75,8 +78,15 @@ public final class SFTTrainer {
         var lastCheckpoint: URL?
         var stopped = false
         model.train(true)
+        let halfFineTuning = config.halfFineTuningRoundSteps > 0
+            ? HalfFineTuning(roundSteps: config.halfFineTuningRoundSteps, seed: config.seed) : nil
+        var firstStep = true  // a resumed run may start inside a round
         while state.globalStep < total && !stopped {
             let started = Date()
+            if let halfFineTuning, firstStep || state.globalStep % halfFineTuning.roundSteps == 0 {
+                halfFineTuning.apply(to: model, step: state.globalStep)
+            }
+            firstStep = false
             let micro = (0..<config.gradientAccumulation).map { _ in cursor.next() }
             let supervised = micro.reduce(0) { $0 + supervisedTargets($1) }
             var gradients = Gradients()

@@ -26,7 +26,10 @@ public enum TrainingCheckpoint {
         if let lora {
             try AdapterFiles.save(model, config: lora, to: temporary)
         } else {
-            let entries = model.trainableParameters().map { SafetensorsEntry(name: $0.name, shape: $0.tensor.shape, floats: $0.tensor.scalars) }
+            // Every weight training has touched: the trainable ones and, under half fine-tuning,
+            // the ones frozen this round that earlier rounds updated (they have moments).
+            let touched = model.namedParameters().filter { $0.tensor.requiresGrad || optimizer.state[$0.name] != nil }
+            let entries = touched.map { SafetensorsEntry(name: $0.name, shape: $0.tensor.shape, floats: $0.tensor.scalars) }
             try SafetensorsWriter.write(entries, to: temporary.appendingPathComponent(weightsName))
         }
         var moments: [SafetensorsEntry] = []
@@ -57,13 +60,13 @@ public enum TrainingCheckpoint {
         do { state = try JSONDecoder().decode(TrainerState.self, from: data) } catch {
             throw TrainingError.checkpoint(path: stateURL.path, reason: "unreadable trainer state: \(error)")
         }
-        let parameters = Dictionary(uniqueKeysWithValues: model.trainableParameters().map { ($0.name, $0.tensor) })
+        let parameters = Dictionary(uniqueKeysWithValues: model.namedParameters().map { ($0.name, $0.tensor) })
         let adapterURL = folder.appendingPathComponent(AdapterFiles.weightsName)
         let weightsURL = FileManager.default.fileExists(atPath: adapterURL.path) ? adapterURL : folder.appendingPathComponent(weightsName)
         for (key, stored) in try SafetensorsFile(url: weightsURL).tensors {
             let name = AdapterFiles.parameterName(forAdapterKey: key)
             guard let target = parameters[name], target.shape == stored.shape else {
-                throw TrainingError.checkpoint(path: weightsURL.path, reason: "tensor '\(key)' does not fit this model's trainable parameters (a checkpoint of another run?)")
+                throw TrainingError.checkpoint(path: weightsURL.path, reason: "tensor '\(key)' does not fit this model's parameters (a checkpoint of another model?)")
             }
             target.withUnsafeMutableBufferPointer { stored.decode(into: $0.baseAddress!) }
         }

@@ -30,6 +30,9 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
     public var saveSteps: Int = 500
     /// Keep only the newest this many checkpoints (0: keep all).
     public var saveTotalLimit: Int = 0
+    /// Half fine-tuning: when positive, a seeded half of the blocks trains in each round of
+    /// this many steps (full fine-tuning only).
+    public var halfFineTuningRoundSteps: Int = 0
 
     public init() {}
 
@@ -56,7 +59,7 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
         try check(maxGradNorm >= 0, "max_grad_norm", "must not be negative")
         try check((0..<1).contains(warmupRatio), "warmup_ratio", "must be in [0, 1)")
         try check(warmupSteps >= 0 && maxSteps >= 0 && loggingSteps >= 0 && evalSteps >= 0 && saveSteps >= 0
-                  && saveTotalLimit >= 0, "steps", "step counts must not be negative")
+                  && saveTotalLimit >= 0 && halfFineTuningRoundSteps >= 0, "steps", "step counts must not be negative")
     }
 }
 

@@ -144,3 +144,80 @@ final class SFTTrainerTests: XCTestCase {
         XCTAssertThrowsError(try c.validate())
     }
 }
+
+final class FullAndHalfFineTuningTests: XCTestCase {
+    private func dataset() -> TokenizedDataset {
+        let examples = (0..<12).map { i -> TokenizedExample in
+            let x = 10 + i % 4
+            return TokenizedExample(inputIds: [1, x, 5, 100 + 3 * x, 2], labels: [-100, -100, -100, 100 + 3 * x, 2], index: i, line: i + 1)
+        }
+        var summary = TokenizationSummary()
+        summary.rows = 12
+        summary.kept = 12
+        return TokenizedDataset(examples: examples, summary: summary)
+    }
+
+    private func settings(steps: Int, hft: Int = 0) -> TrainingConfig {
+        var c = TrainingConfig()
+        c.learningRate = 1e-3
+        c.maxSteps = steps
+        c.loggingSteps = 1
+        c.schedule = .constant
+        c.saveSteps = 0
+        c.halfFineTuningRoundSteps = hft
+        return c
+    }
+
+    func testFullFineTuningLowersTheLoss() throws {
+        let model = try loadCausalLM(try ModelCheckpoint.load(from: fixtureURL("models/gpt2")))
+        let schedule = try EpochSchedule(dataset: dataset(), batchSize: 4, padId: 0)
+        let losses = try SFTTrainer(model: model, config: settings(steps: 12), lora: nil, train: schedule).run()
+            .state.logHistory.compactMap(\.loss)
+        XCTAssertLessThan(losses.suffix(3).reduce(0, +) / 3, losses[0] * 0.7, "\(losses)")
+    }
+
+    /// Each round trains exactly the seeded half of the blocks; the other half stays bit for
+    /// bit as it was, and the halves change between rounds.
+    func testHalfFineTuningFreezesAHalfPerRound() throws {
+        let model = try loadCausalLM(try ModelCheckpoint.load(from: fixtureURL("models/llama3-rope")))
+        let hft = HalfFineTuning(roundSteps: 2, seed: 42)
+        let rounds = (0..<6).map { hft.trainedBlocks(round: $0, blockCount: 2) }
+        XCTAssertTrue(rounds.allSatisfy { $0.count == 1 })
+        XCTAssertGreaterThan(Set(rounds).count, 1, "the trained half changes between rounds")
+        XCTAssertEqual(hft.trainedBlocks(round: 3, blockCount: 8), hft.trainedBlocks(round: 3, blockCount: 8))
+
+        let frozenBlock = 1 - rounds[0].first!
+        let before = model.namedParameters().filter { blockIndex(ofParameter: $0.name) == frozenBlock }.map { $0.tensor.scalars }
+        let embedding = model.parameter(at: "model.embed_tokens.weight")!.scalars
+        let schedule = try EpochSchedule(dataset: dataset(), batchSize: 4, padId: 0)
+        _ = try SFTTrainer(model: model, config: settings(steps: 2, hft: 2), lora: nil, train: schedule).run()
+        let after = model.namedParameters().filter { blockIndex(ofParameter: $0.name) == frozenBlock }.map { $0.tensor.scalars }
+        XCTAssertEqual(after, before, "the frozen half is untouched")
+        XCTAssertNotEqual(model.parameter(at: "model.embed_tokens.weight")!.scalars, embedding, "non-block weights train")
+        XCTAssertEqual(blockIndex(ofParameter: "transformer.h.11.attn.c_attn.weight"), 11)
+        XCTAssertNil(blockIndex(ofParameter: "model.norm.weight"))
+    }
+
+    func testHalfFineTuningResumesExactly() throws {
+        func trainer(_ out: URL) throws -> SFTTrainer {
+            let model = try loadCausalLM(try ModelCheckpoint.load(from: fixtureURL("models/llama-tied")))
+            let schedule = try EpochSchedule(dataset: dataset(), batchSize: 4, padId: 0)
+            return try SFTTrainer(model: model, config: settings(steps: 6, hft: 2), lora: nil, train: schedule, outputDir: out)
+        }
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("sft-hft-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: base) }
+        let full = try trainer(base.appendingPathComponent("a")).run().state.logHistory.compactMap(\.loss)
+        let out = base.appendingPathComponent("b")
+        _ = try trainer(out).run { event in
+            if case .progress(let step, _, _, _) = event, step == 3 { return .stop }
+            return .proceed
+        }
+        let resumed = try trainer(out)
+        try resumed.resume(from: try XCTUnwrap(TrainingCheckpoint.latest(in: out)))
+        XCTAssertEqual(try resumed.run().state.logHistory.compactMap(\.loss), full)
+        let model = try loadCausalLM(try ModelCheckpoint.load(from: fixtureURL("models/llama-tied")))
+        try applyLoRA(LoRAConfig(), to: model)
+        let schedule = try EpochSchedule(dataset: dataset(), batchSize: 4, padId: 0)
+        XCTAssertThrowsError(try SFTTrainer(model: model, config: settings(steps: 2, hft: 2), lora: LoRAConfig(), train: schedule))
+    }
+}

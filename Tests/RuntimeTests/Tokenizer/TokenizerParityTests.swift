@@ -11,8 +11,11 @@ final class TokenizerParityTests: XCTestCase {
             let text: String, ids: [Int], ids_special: [Int], decoded: String, decoded_skip: String
         }
         struct Prefix: Decodable { let ids: [Int], text: String }
+        struct Fuzz: Decodable { let text: String, ids: [Int] }
         let cases: [Case]
         let decode_prefixes: [Prefix]
+        /// Random strings over characters where scanners and regexes could part ways.
+        let fuzz: [Fuzz]
     }
 
     static func expected(_ name: String) throws -> Expected {
@@ -35,6 +38,13 @@ final class TokenizerParityTests: XCTestCase {
                     XCTFail("\(name) \(what) for \(c.text.debugDescription):\n ours \(what.hasPrefix("ids") ? "\(what == "ids" ? ids : special)" : (what == "decoded" ? decoded : skipped).debugDescription)\n want \(what.hasPrefix("ids") ? "\(what == "ids" ? c.ids : c.ids_special)" : (what == "decoded" ? c.decoded : c.decoded_skip).debugDescription)",
                             file: file, line: line)
                 }
+            }
+        }
+        for f in expected.fuzz {
+            let ids = tokenizer.encode(f.text, addSpecialTokens: false)
+            if ids != f.ids {
+                failures += 1
+                if failures <= 12 { XCTFail("\(name) fuzz \(f.text.debugDescription): \(ids) != \(f.ids)", file: file, line: line) }
             }
         }
         for p in expected.decode_prefixes {

@@ -61,8 +61,10 @@ struct AddedTokenMatcher: Sendable {
 
     enum Part { case text(Range<Int>), token(Int) }
 
-    /// Splits `p` into text ranges and matched token ids, covering it all.
-    func split(_ p: UnsafeBufferPointer<UInt8>) -> [Part] {
+    /// Splits `p` into text ranges and matched token ids, covering it all. With `skipSpecial`,
+    /// special tokens are left in the text; like a failed single-word test, their match still
+    /// consumes its bytes (HF `encode_special_tokens`).
+    func split(_ p: UnsafeBufferPointer<UInt8>, skipSpecial: Bool = false) -> [Part] {
         if isEmpty { return p.isEmpty ? [] : [.text(0..<p.count)] }
         var parts: [Part] = []
         var textStart = 0, i = 0
@@ -71,6 +73,7 @@ struct AddedTokenMatcher: Sendable {
             let token = tokens[index]
             var start = i, stop = i + len
             i = stop
+            if skipSpecial && token.special { continue }
             if token.singleWord {
                 let before = start > 0 && CharacterClass.isWord(decodeScalar(p, previousScalarStart(p, start)).value)
                 let after = stop < p.count && CharacterClass.isWord(decodeScalar(p, stop).value)

@@ -8,7 +8,7 @@ import TestSupport
 final class TokenizerParityTests: XCTestCase {
     struct Expected: Decodable {
         struct Case: Decodable {
-            let text: String, ids: [Int], ids_special: [Int], decoded: String, decoded_skip: String
+            let text: String, ids: [Int], ids_special: [Int], ids_split_special: [Int], decoded: String, decoded_skip: String
         }
         struct Prefix: Decodable { let ids: [Int], text: String }
         struct Fuzz: Decodable { let text: String, ids: [Int] }
@@ -31,6 +31,11 @@ final class TokenizerParityTests: XCTestCase {
             let special = tokenizer.encode(c.text, addSpecialTokens: true)
             let decoded = tokenizer.decode(c.ids_special, skipSpecialTokens: false)
             let skipped = tokenizer.decode(c.ids_special, skipSpecialTokens: true)
+            let plain = tokenizer.encode(c.text, addSpecialTokens: false, parseSpecialTokens: false)
+            if plain != c.ids_split_special {
+                failures += 1
+                XCTFail("\(name) ids_split_special for \(c.text.debugDescription): \(plain) != \(c.ids_split_special)", file: file, line: line)
+            }
             for (what, ok) in [("ids", ids == c.ids), ("ids_special", special == c.ids_special),
                                ("decoded", decoded == c.decoded), ("decoded_skip", skipped == c.decoded_skip)] where !ok {
                 failures += 1

@@ -67,7 +67,11 @@ final class TokenizerParityTests: XCTestCase {
     }
 
     func testSentencePieceStyle() throws {
-        try Self.check("spm", try Tokenizer.load(folder: fixtureURL("tokenizers/spm")))
+        let tokenizer = try Tokenizer.load(folder: fixtureURL("tokenizers/spm"))
+        try Self.check("spm", tokenizer)
+        XCTAssertEqual(tokenizer.config, TokenizerConfig(bosToken: "<s>", eosToken: "</s>", unkToken: "<unk>", addBosToken: true,
+                                                         addEosToken: false, tokenizerClass: "LlamaTokenizerFast"))
+        XCTAssertEqual(tokenizer.bosTokenId, 1)
     }
 
     func testSentencePieceMetaspace() throws {

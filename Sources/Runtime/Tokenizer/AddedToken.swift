@@ -24,32 +24,56 @@ public struct AddedToken: Sendable, Equatable {
 
 /// Finds added tokens in text the way HF does: leftmost-longest, non-overlapping, a
 /// single-word match that fails its boundary test is skipped (and not retried inside).
+/// A byte trie keeps this cheap when thousands of tokens share a first byte (Gemma's
+/// `<unused…>` tokens).
 struct AddedTokenMatcher: Sendable {
-    /// Candidates by first byte, longest first: (content bytes, token).
-    private let byFirstByte: [[([UInt8], AddedToken)]]
+    private struct Node: Sendable {
+        var children: [(byte: UInt8, node: Int32)] = []
+        /// Index into `tokens` of the token ending here, or -1.
+        var token: Int32 = -1
+    }
+
+    private var nodes: [Node] = [Node()]
+    /// Root children by first byte (-1: none), the test made at every position of the text.
+    private var rootChild = [Int32](repeating: -1, count: 256)
+    private var tokens: [AddedToken] = []
     let isEmpty: Bool
 
-    init(_ tokens: [AddedToken]) {
-        var table = [[([UInt8], AddedToken)]](repeating: [], count: 256)
-        for t in tokens where !t.content.isEmpty {
-            let b = Array(t.content.utf8)
-            table[Int(b[0])].append((b, t))
+    init(_ added: [AddedToken]) {
+        for t in added where !t.content.isEmpty {
+            var node = -1  // the root
+            for b in t.content.utf8 {
+                let next: Int32? = node < 0 ? (rootChild[Int(b)] >= 0 ? rootChild[Int(b)] : nil)
+                                            : nodes[node].children.first(where: { $0.byte == b })?.node
+                if let next { node = Int(next); continue }
+                nodes.append(Node())
+                let created = Int32(nodes.count - 1)
+                if node < 0 { rootChild[Int(b)] = created } else { nodes[node].children.append((b, created)) }
+                node = Int(created)
+            }
+            if nodes[node].token < 0 {  // the first of two identical contents wins
+                nodes[node].token = Int32(tokens.count)
+                tokens.append(t)
+            }
         }
-        byFirstByte = table.map { $0.sorted { $0.0.count > $1.0.count } }
-        isEmpty = tokens.allSatisfy { $0.content.isEmpty }
+        isEmpty = tokens.isEmpty
     }
 
     enum Part { case text(Range<Int>), token(Int) }
 
-    /// Splits `p` into text ranges and matched token ids, covering it all.
-    func split(_ p: UnsafeBufferPointer<UInt8>) -> [Part] {
+    /// Splits `p` into text ranges and matched token ids, covering it all. With `skipSpecial`,
+    /// special tokens are left in the text; like a failed single-word test, their match still
+    /// consumes its bytes (HF `encode_special_tokens`).
+    func split(_ p: UnsafeBufferPointer<UInt8>, skipSpecial: Bool = false) -> [Part] {
         if isEmpty { return p.isEmpty ? [] : [.text(0..<p.count)] }
         var parts: [Part] = []
         var textStart = 0, i = 0
         while i < p.count {
-            guard let (len, token) = longest(p, at: i) else { i += 1; continue }
+            guard let (len, index) = longest(p, at: i) else { i += 1; continue }
+            let token = tokens[index]
             var start = i, stop = i + len
             i = stop
+            if skipSpecial && token.special { continue }
             if token.singleWord {
                 let before = start > 0 && CharacterClass.isWord(decodeScalar(p, previousScalarStart(p, start)).value)
                 let after = stop < p.count && CharacterClass.isWord(decodeScalar(p, stop).value)
@@ -78,15 +102,20 @@ struct AddedTokenMatcher: Sendable {
         return parts
     }
 
+    /// The longest token starting at `i`: its length and index in `tokens`.
     @inline(__always)
-    private func longest(_ p: UnsafeBufferPointer<UInt8>, at i: Int) -> (Int, AddedToken)? {
-        let candidates = byFirstByte[Int(p[i])]
-        if candidates.isEmpty { return nil }
-        for (bytes, token) in candidates where i + bytes.count <= p.count {
-            var k = 1
-            while k < bytes.count && p[i + k] == bytes[k] { k += 1 }
-            if k == bytes.count { return (bytes.count, token) }
+    private func longest(_ p: UnsafeBufferPointer<UInt8>, at i: Int) -> (Int, Int)? {
+        var node = rootChild[Int(p[i])]
+        if node < 0 { return nil }
+        var best: (Int, Int)? = nil
+        var k = i + 1
+        while true {
+            let n = Int(node)
+            if nodes[n].token >= 0 { best = (k - i, Int(nodes[n].token)) }
+            guard k < p.count, let next = nodes[n].children.first(where: { $0.byte == p[k] }) else { break }
+            node = next.node
+            k += 1
         }
-        return nil
+        return best
     }
 }

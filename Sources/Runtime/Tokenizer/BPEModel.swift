@@ -4,7 +4,7 @@ struct BPEModel: Sendable {
     /// Token string -> id, spelled as the file spells it (byte alphabet for byte-level models).
     let vocab: Vocabulary
     /// (left id << 32 | right id) -> (rank << 32 | merged id).
-    let merges: [UInt64: UInt64]
+    let merges: PairTable
     let unkId: Int32?
     let fuseUnk: Bool
     let byteFallback: Bool
@@ -15,7 +15,7 @@ struct BPEModel: Sendable {
     /// For byte fallback: id of `<0xNN>` for each byte (-1: absent).
     let fallbackIds: [Int32]
     /// Ids of single-scalar tokens, for character-level pieces.
-    let scalarIds: [UInt32: Int32]
+    let scalarIds: ScalarTable
     /// Raw bytes of every token -> id, for `ignoreMerges` on byte-level pieces.
     let bytesIds: [[UInt8]: Int32]
     let cache = WordCache()
@@ -42,11 +42,10 @@ struct BPEModel: Sendable {
     /// `rules` in priority order (the first has rank 0); a repeated pair keeps its first rank.
     init(vocab: Vocabulary, rules: [MergeRule], unkToken: String?, fuseUnk: Bool, byteFallback: Bool, ignoreMerges: Bool) {
         self.vocab = vocab
-        var table: [UInt64: UInt64] = [:]
-        table.reserveCapacity(rules.count)
+        var table = PairTable(capacity: rules.count)
         for (rank, rule) in rules.enumerated() {
             let key = UInt64(UInt32(rule.left)) << 32 | UInt64(UInt32(rule.right))
-            if table[key] == nil { table[key] = UInt64(rank) << 32 | UInt64(UInt32(rule.merged)) }
+            table.insertIfAbsent(key, UInt64(rank) << 32 | UInt64(UInt32(rule.merged)))
         }
         self.merges = table
         unkId = unkToken.flatMap { vocab[$0] }
@@ -65,7 +64,7 @@ struct BPEModel: Sendable {
             if u.count == 1 { scalars[u.first!.value] = id }
             if ignoreMerges, let raw = ByteLevelAlphabet.bytes(of: token) { whole[raw] = id }
         }
-        scalarIds = scalars
+        scalarIds = ScalarTable(scalars)
         bytesIds = whole
     }
 
@@ -104,7 +103,8 @@ struct BPEModel: Sendable {
         while i < r.upperBound {
             let (v, n) = decodeScalar(p, i)
             defer { i += n }
-            if let id = scalarIds[v] { symbols.append(id); lastWasUnknown = false; continue }
+            let id = scalarIds[v]
+            if id >= 0 { symbols.append(id); lastWasUnknown = false; continue }
             if byteFallback && (i..<(i + n)).allSatisfy({ fallbackIds[Int(p[$0])] >= 0 }) {
                 for k in i..<(i + n) { symbols.append(fallbackIds[Int(p[k])]) }
                 lastWasUnknown = false
@@ -220,4 +220,24 @@ extension String {
     func leftPadded(to width: Int) -> String {
         count >= width ? self : String(repeating: "0", count: width - count) + self
     }
+}
+
+/// Ids of single-scalar tokens: a flat array for the Basic Multilingual Plane (one load per
+/// character of SentencePiece-style text), a dictionary above it. -1 means absent.
+struct ScalarTable: Sendable {
+    private let bmp: [Int32]
+    private let astral: [UInt32: Int32]
+
+    init(_ ids: [UInt32: Int32]) {
+        var flat = [Int32](repeating: -1, count: 0x10000)
+        var rest: [UInt32: Int32] = [:]
+        for (scalar, id) in ids {
+            if scalar < 0x10000 { flat[Int(scalar)] = id } else { rest[scalar] = id }
+        }
+        bmp = flat
+        astral = rest
+    }
+
+    @inline(__always)
+    subscript(scalar: UInt32) -> Int32 { scalar < 0x10000 ? bmp[Int(scalar)] : astral[scalar] ?? -1 }
 }

@@ -76,15 +76,23 @@ public struct Tokenizer: TextTokenizer {
     public func isSpecial(_ id: Int) -> Bool { specialIds.contains(id) }
 
     public func encode(_ text: String, addSpecialTokens: Bool) -> [Int] {
+        encode(text, addSpecialTokens: addSpecialTokens, parseSpecialTokens: true)
+    }
+
+    /// `parseSpecialTokens: false` reads special-token text in `text` (a user writing
+    /// "<|im_end|>") as ordinary text, so data cannot inject control tokens; HF calls this
+    /// `split_special_tokens`. The post-processor's BOS/EOS are still added.
+    public func encode(_ text: String, addSpecialTokens: Bool, parseSpecialTokens: Bool) -> [Int] {
+        let skip = !parseSpecialTokens
         var ids: [Int] = []
         ids.reserveCapacity(text.utf8.count / 3 + 4)
         let bytes = Array(text.utf8)
         bytes.withUnsafeBufferPointer { p in
-            for part in rawMatcher.split(p) {
+            for part in rawMatcher.split(p, skipSpecial: skip) {
                 switch part {
                 case .token(let id): ids.append(id)
                 case .text(let r): encodeNormalizing(UnsafeBufferPointer(rebasing: p[r]), isFirst: r.lowerBound == 0,
-                                                     into: &ids)
+                                                     skipSpecial: skip, into: &ids)
                 }
             }
         }
@@ -92,11 +100,12 @@ public struct Tokenizer: TextTokenizer {
         return ids
     }
 
-    private func encodeNormalizing(_ raw: UnsafeBufferPointer<UInt8>, isFirst: Bool, into ids: inout [Int]) {
+    private func encodeNormalizing(_ raw: UnsafeBufferPointer<UInt8>, isFirst: Bool, skipSpecial: Bool,
+                                   into ids: inout [Int]) {
         let normalized = normalizer.map { Array($0.apply(String(decoding: raw, as: UTF8.self)).utf8) } ?? Array(raw)
         if normalizedMatcher.isEmpty { return encodeNormalized(normalized, isFirst: isFirst, into: &ids) }
         normalized.withUnsafeBufferPointer { p in
-            for part in normalizedMatcher.split(p) {
+            for part in normalizedMatcher.split(p, skipSpecial: skipSpecial) {
                 switch part {
                 case .token(let id): ids.append(id)
                 case .text(let r): encodeNormalized(Array(p[r]), isFirst: isFirst && r.lowerBound == 0, into: &ids)

@@ -15,14 +15,19 @@ public struct TokenizerConfig: Sendable, Equatable {
     public var chatTemplate: String?
     /// `model_max_length`, unless it is transformers' "unlimited" placeholder.
     public var modelMaxLength: Int?
+    /// `tokenizer_class` (`LlamaTokenizerFast`, `GPT2Tokenizer`, ...). Recorded only: transformers
+    /// 5 rebuilds the pipeline of such classes instead of reading tokenizer.json's; we follow
+    /// tokenizer.json, as the `tokenizers` library (and transformers 4) do.
+    public var tokenizerClass: String?
 
     /// A configuration; everything left out is unknown.
     public init(bosToken: String? = nil, eosToken: String? = nil, padToken: String? = nil, unkToken: String? = nil,
                 addBosToken: Bool? = nil, addEosToken: Bool? = nil, chatTemplate: String? = nil,
-                modelMaxLength: Int? = nil) {
+                modelMaxLength: Int? = nil, tokenizerClass: String? = nil) {
         self.bosToken = bosToken; self.eosToken = eosToken; self.padToken = padToken; self.unkToken = unkToken
         self.addBosToken = addBosToken; self.addEosToken = addEosToken; self.chatTemplate = chatTemplate
         self.modelMaxLength = modelMaxLength
+        self.tokenizerClass = tokenizerClass
     }
 
     /// Reads tokenizer_config.json. Special tokens may be strings or `{"content": ...}` objects;
@@ -41,6 +46,7 @@ public struct TokenizerConfig: Sendable, Equatable {
         config.unkToken = try special("unk_token")
         config.addBosToken = try root.optional("add_bos_token")?.bool()
         config.addEosToken = try root.optional("add_eos_token")?.bool()
+        config.tokenizerClass = try root.string("tokenizer_class")
         if let length = try root.optional("model_max_length"), case .number(let n) = length.value, n < 1e18 {
             config.modelMaxLength = Int(n)
         }

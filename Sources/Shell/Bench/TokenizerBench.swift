@@ -79,9 +79,10 @@ enum TokenizerBench {
 
     struct Reference { let throughput: Throughput, tokens: Int, checksum: UInt64 }
 
+    /// $SFT_REF_PYTHON, or the reference venv scripts/ref-env makes at the repository root.
     static func referencePython() -> String? {
         let env = ProcessInfo.processInfo.environment
-        let candidates = [env["SFT_REF_PYTHON"], ".venv-ref/bin/python", "/work/main/.venv-ref/bin/python"].compactMap { $0 }
+        let candidates = [env["SFT_REF_PYTHON"], ".venv-ref/bin/python"].compactMap { $0 }
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 

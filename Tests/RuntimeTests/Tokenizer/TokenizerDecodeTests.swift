@@ -76,6 +76,23 @@ final class TokenizerDecodeTests: XCTestCase {
         }
     }
 
+    /// The open-addressing pair table answers like a Dictionary, first insert winning.
+    func testPairTableMatchesDictionary() {
+        var rng = SplitMix(state: 7)
+        var table = PairTable(capacity: 3000)
+        var reference: [UInt64: UInt64] = [:]
+        for _ in 0..<3000 {
+            let key = UInt64.random(in: 0..<500, using: &rng) << 32 | UInt64.random(in: 0..<500, using: &rng)
+            let value = UInt64.random(in: 0..<1_000_000, using: &rng)
+            table.insertIfAbsent(key, value)
+            if reference[key] == nil { reference[key] = value }
+        }
+        XCTAssertEqual(table.count, reference.count)
+        for a in UInt64(0)..<500 {
+            for b in stride(from: UInt64(0), to: 500, by: 7) { XCTAssertEqual(table[a << 32 | b], reference[a << 32 | b]) }
+        }
+    }
+
     func testConcurrentEncodeIsConsistent() throws {
         let tokenizer = try load("smollm2")
         let texts = try TokenizerParityTests.expected("smollm2").cases.map(\.text)

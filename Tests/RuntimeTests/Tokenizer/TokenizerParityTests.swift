@@ -8,11 +8,14 @@ import TestSupport
 final class TokenizerParityTests: XCTestCase {
     struct Expected: Decodable {
         struct Case: Decodable {
-            let text: String, ids: [Int], ids_special: [Int], decoded: String, decoded_skip: String
+            let text: String, ids: [Int], ids_special: [Int], ids_split_special: [Int], decoded: String, decoded_skip: String
         }
         struct Prefix: Decodable { let ids: [Int], text: String }
+        struct Fuzz: Decodable { let text: String, ids: [Int] }
         let cases: [Case]
         let decode_prefixes: [Prefix]
+        /// Random strings over characters where scanners and regexes could part ways.
+        let fuzz: [Fuzz]
     }
 
     static func expected(_ name: String) throws -> Expected {
@@ -28,6 +31,11 @@ final class TokenizerParityTests: XCTestCase {
             let special = tokenizer.encode(c.text, addSpecialTokens: true)
             let decoded = tokenizer.decode(c.ids_special, skipSpecialTokens: false)
             let skipped = tokenizer.decode(c.ids_special, skipSpecialTokens: true)
+            let plain = tokenizer.encode(c.text, addSpecialTokens: false, parseSpecialTokens: false)
+            if plain != c.ids_split_special {
+                failures += 1
+                XCTFail("\(name) ids_split_special for \(c.text.debugDescription): \(plain) != \(c.ids_split_special)", file: file, line: line)
+            }
             for (what, ok) in [("ids", ids == c.ids), ("ids_special", special == c.ids_special),
                                ("decoded", decoded == c.decoded), ("decoded_skip", skipped == c.decoded_skip)] where !ok {
                 failures += 1
@@ -35,6 +43,13 @@ final class TokenizerParityTests: XCTestCase {
                     XCTFail("\(name) \(what) for \(c.text.debugDescription):\n ours \(what.hasPrefix("ids") ? "\(what == "ids" ? ids : special)" : (what == "decoded" ? decoded : skipped).debugDescription)\n want \(what.hasPrefix("ids") ? "\(what == "ids" ? c.ids : c.ids_special)" : (what == "decoded" ? c.decoded : c.decoded_skip).debugDescription)",
                             file: file, line: line)
                 }
+            }
+        }
+        for f in expected.fuzz {
+            let ids = tokenizer.encode(f.text, addSpecialTokens: false)
+            if ids != f.ids {
+                failures += 1
+                if failures <= 12 { XCTFail("\(name) fuzz \(f.text.debugDescription): \(ids) != \(f.ids)", file: file, line: line) }
             }
         }
         for p in expected.decode_prefixes {
@@ -52,7 +67,11 @@ final class TokenizerParityTests: XCTestCase {
     }
 
     func testSentencePieceStyle() throws {
-        try Self.check("spm", try Tokenizer.load(folder: fixtureURL("tokenizers/spm")))
+        let tokenizer = try Tokenizer.load(folder: fixtureURL("tokenizers/spm"))
+        try Self.check("spm", tokenizer)
+        XCTAssertEqual(tokenizer.config, TokenizerConfig(bosToken: "<s>", eosToken: "</s>", unkToken: "<unk>", addBosToken: true,
+                                                         addEosToken: false, tokenizerClass: "LlamaTokenizerFast"))
+        XCTAssertEqual(tokenizer.bosTokenId, 1)
     }
 
     func testSentencePieceMetaspace() throws {

@@ -1,8 +1,10 @@
 import Foundation
 
-/// Plain-loop twin of `attentionForward`, generic so tests run it in Double. Same shapes:
+/// Plain-loop twin of `attentionForward`, generic so tests run it in Double (inlinable so it is
+/// specialized where it is called, not run through generic witnesses). Same shapes:
 /// q [B,T,nHead,headDim], k, v [B,T,nKV,headDim], sequenceIds [B,T] or nil;
 /// returns out [B,T,nHead,headDim] and lse [B,nHead,T].
+@inlinable
 public func attentionReferenceForward<F: BinaryFloatingPoint>(
     q: [F], k: [F], v: [F], sequenceIds: [Int32]?, B: Int, T: Int, nHead: Int, nKV: Int, headDim: Int
 ) -> (out: [F], lse: [F]) {
@@ -24,6 +26,7 @@ public func attentionReferenceForward<F: BinaryFloatingPoint>(
 
 /// Plain-loop twin of `attentionBackward`: returns (dq, dk, dv) for upstream gradient dOut
 /// [B,T,nHead,headDim]. Recomputes the probabilities; writes fresh arrays (no accumulation).
+@inlinable
 public func attentionReferenceBackward<F: BinaryFloatingPoint>(
     dOut: [F], q: [F], k: [F], v: [F], sequenceIds: [Int32]?, B: Int, T: Int, nHead: Int, nKV: Int, headDim: Int
 ) -> (dq: [F], dk: [F], dv: [F]) {
@@ -58,7 +61,8 @@ public func attentionReferenceBackward<F: BinaryFloatingPoint>(
 }
 
 /// Softmax weights [t+1] of query (b, h, t) over keys 0...t (masked ones 0) and their log-sum-exp.
-private func referenceProbabilities<F: BinaryFloatingPoint>(
+@inlinable
+func referenceProbabilities<F: BinaryFloatingPoint>(
     q: [F], k: [F], sequenceIds: [Int32]?, b: Int, h: Int, t: Int, T: Int, nHead: Int, nKV: Int, headDim: Int, scale: F
 ) -> (weights: [F], lse: F) {
     var scores = [F?](repeating: nil, count: t + 1)

@@ -6,8 +6,12 @@
 /// 2 ulp of relative error. Lanes below -87.3 (including -inf, used for masked scores) give 0.
 @inline(__always)
 func vectorExp(_ x: SIMD8<Float>) -> SIMD8<Float> {
-    let clamped = x.clamped(lowerBound: SIMD8(repeating: -87.3), upperBound: SIMD8(repeating: 88.7))
-    let n = (clamped * 1.442_695_04).rounded(.toNearestOrEven)
+    let clamped = x.clamped(lowerBound: SIMD8(repeating: -87.3), upperBound: SIMD8(repeating: 88))
+    // Adding 1.5 * 2^23 rounds to the nearest integer and leaves it in the low mantissa bits, so
+    // n comes out both as a float and as integer bits without a per-lane conversion call.
+    let shifter = SIMD8<Float>(repeating: 12_582_912)
+    let shifted = clamped * 1.442_695_04 + shifter
+    let n = shifted - shifter
     let r = clamped - n * 0.693_359_375 + n * 2.121_944_4e-4
     var p = SIMD8<Float>(repeating: 1.987_569_15e-4)
     p = p * r + 1.398_199_950_7e-3
@@ -16,7 +20,8 @@ func vectorExp(_ x: SIMD8<Float>) -> SIMD8<Float> {
     p = p * r + 1.666_666_545_9e-1
     p = p * r + 5.000_000_120_1e-1
     p = p * r * r + r + 1
-    let exponentBits = (SIMD8<Int32>(n, rounding: .towardZero) &+ 127) &<< 23
+    let integerN = unsafeBitCast(shifted, to: SIMD8<Int32>.self) &- unsafeBitCast(shifter, to: SIMD8<Int32>.self)
+    let exponentBits = (integerN &+ 127) &<< 23
     var result = p * unsafeBitCast(exponentBits, to: SIMD8<Float>.self)
     result.replace(with: 0, where: x .< -87.3)
     return result
@@ -39,7 +44,11 @@ func vectorMax(_ x: UnsafePointer<Float>, _ n: Int) -> Float {
     if n >= 8 {
         var acc = load8(x)
         i = 8
-        while i + 8 <= n { acc = pointwiseMax(acc, load8(x + i)); i += 8 }
+        while i + 8 <= n {
+            let next = load8(x + i)
+            acc.replace(with: next, where: next .> acc)
+            i += 8
+        }
         best = acc.max()
     }
     while i < n { best = max(best, x[i]); i += 1 }

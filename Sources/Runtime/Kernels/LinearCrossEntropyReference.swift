@@ -4,6 +4,7 @@ import Foundation
 /// hidden [N,C], weight [V,C], labels [N] (-100 ignored). Builds every logit row in full.
 /// Returns the loss sum, the supervised count, and the gradients of gradScale * lossSum:
 /// dHidden [N,C], dWeight [V,C].
+@inlinable
 public func linearCrossEntropyReference<F: BinaryFloatingPoint>(
     hidden: [F], weight: [F], labels: [Int32], N: Int, C: Int, V: Int, gradScale: F = 1
 ) -> (lossSum: F, count: Int, dHidden: [F], dWeight: [F]) {

@@ -3,6 +3,7 @@ import Foundation
 /// Plain-loop twin of `ropeForward` / `ropeBackward`, generic so tests run it in Double.
 /// x is [B,T,nHead,headDim]; positions [B,T]; inverseFrequencies [headDim/2].
 /// `transpose: true` applies the inverse rotation (the backward's dInp for dOut = x).
+@inlinable
 public func ropeReference<F: BinaryFloatingPoint>(_ x: [F], positions: [Int32], inverseFrequencies: [Float],
                                                   B: Int, T: Int, nHead: Int, headDim: Int,
                                                   layout: RoPELayout, transpose: Bool = false) -> [F] {

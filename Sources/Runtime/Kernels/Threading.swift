@@ -69,7 +69,10 @@ public enum ThreadPolicy {
         setBLASThreads(blasThreads(m: m, n: n, k: k))
     }
 
-    static func setBLASThreads(_ count: Int) {
+    /// Sets OpenBLAS's thread count regardless of shape. For measuring (`sft bench`); kernels
+    /// call `prepareBLAS(m:n:k:)` instead.
+    public static func setBLASThreads(_ count: Int) {
+        precondition(count >= 1, "ThreadPolicy.setBLASThreads: count must be >= 1, got \(count)")
         if blasThreadsSet.exchange(count, ordering: .relaxed) != count {
             openblas_set_num_threads(Int32(count))
         }

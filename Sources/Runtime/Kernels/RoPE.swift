@@ -52,8 +52,7 @@ public func ropeInverseFrequencies(rotaryDim: Int, theta: Double, llama3: RoPELl
     return frequencies
 }
 
-/// cos and sin of `position * frequency` for one token: `cosSin` is [headDim/2] cos then
-/// [headDim/2] sin. The product is taken in Float32, as transformers does.
+/// cos and sin of `position * frequency` for one token: `cosSin` is [half] cos then [half] sin. The product is taken in Float32, as transformers does.
 @inline(__always)
 private func fillAngles(_ cosSin: UnsafeMutablePointer<Float>, position: Int32,
                         _ inverseFrequencies: UnsafePointer<Float>, _ half: Int) {
@@ -67,16 +66,20 @@ private func fillAngles(_ cosSin: UnsafeMutablePointer<Float>, position: Int32,
 
 /// Applies the rotation of each token's position to every head, in place or out of place.
 /// out, inp are [B,T,nHead,headDim] (out may equal inp); positions is [B,T] (packing restarts
-/// them per sequence); inverseFrequencies is [headDim/2] (`ropeInverseFrequencies`).
-/// `transpose` applies the inverse rotation, which is the backward pass.
+/// them per sequence); inverseFrequencies is [rotaryDim/2] (`ropeInverseFrequencies`). Only the
+/// first rotaryDim elements of each head rotate (partial rotary, as in GPT-NeoX and Phi); the
+/// rest pass through. `transpose` applies the inverse rotation, which is the backward pass.
 private func ropeRotate(_ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>, accumulate: Bool,
                         transpose: Bool, _ positions: UnsafePointer<Int32>, _ inverseFrequencies: UnsafePointer<Float>,
-                        _ B: Int, _ T: Int, _ nHead: Int, _ headDim: Int, _ layout: RoPELayout) {
-    precondition(headDim > 0 && headDim % 2 == 0, "rope: headDim must be positive and even, got \(headDim)")
-    let half = headDim / 2
+                        _ B: Int, _ T: Int, _ nHead: Int, _ headDim: Int, _ rotaryDim: Int, _ layout: RoPELayout) {
+    precondition(rotaryDim > 0 && rotaryDim % 2 == 0 && rotaryDim <= headDim,
+                 "rope: rotaryDim must be positive, even and <= headDim; got rotaryDim \(rotaryDim) headDim \(headDim)")
+    let half = rotaryDim / 2
     let sign: Float = transpose ? -1 : 1
+    let (firstStride, pairOffset) = layout == .halfRotation ? (1, half) : (2, 1)
+    let passThrough = rotaryDim < headDim && (accumulate || UnsafePointer(out) != inp)
     ThreadPolicy.parallelFor(B * T, grain: 16) { tokens in
-        let cosSin = UnsafeMutablePointer<Float>.allocate(capacity: headDim)
+        let cosSin = UnsafeMutablePointer<Float>.allocate(capacity: rotaryDim)
         defer { cosSin.deallocate() }
         for bt in tokens {
             fillAngles(cosSin, position: positions[bt], inverseFrequencies, half)
@@ -84,7 +87,6 @@ private func ropeRotate(_ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer
                 let x = inp + (bt * nHead + h) * headDim
                 let y = out + (bt * nHead + h) * headDim
                 // (a, b) -> (a c - b s, b c + a s); the transpose flips the sign of s.
-                let (firstStride, pairOffset) = layout == .halfRotation ? (1, half) : (2, 1)
                 for i in 0..<half {
                     let c = cosSin[i], s = sign * cosSin[half + i]
                     let ia = i * firstStride, ib = ia + pairOffset
@@ -97,6 +99,9 @@ private func ropeRotate(_ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer
                         y[ib] = b * c + a * s
                     }
                 }
+                if passThrough {
+                    for d in rotaryDim..<headDim { y[d] = accumulate ? y[d] + x[d] : x[d] }
+                }
             }
         }
     }
@@ -104,17 +109,21 @@ private func ropeRotate(_ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer
 
 /// RoPE forward: out = rotate(inp) by each token's position.
 /// out, inp are [B,T,nHead,headDim] (out may equal inp); positions is [B,T];
-/// inverseFrequencies is [headDim/2]. Nothing is cached: the backward recomputes the angles.
+/// inverseFrequencies is [rotaryDim/2]; rotaryDim defaults to headDim (nil).
+/// Nothing is cached: the backward recomputes the angles.
 public func ropeForward(_ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>,
                         positions: UnsafePointer<Int32>, inverseFrequencies: UnsafePointer<Float>,
-                        B: Int, T: Int, nHead: Int, headDim: Int, layout: RoPELayout) {
-    ropeRotate(out, inp, accumulate: false, transpose: false, positions, inverseFrequencies, B, T, nHead, headDim, layout)
+                        B: Int, T: Int, nHead: Int, headDim: Int, rotaryDim: Int? = nil, layout: RoPELayout) {
+    ropeRotate(out, inp, accumulate: false, transpose: false, positions, inverseFrequencies, B, T, nHead, headDim,
+               rotaryDim ?? headDim, layout)
 }
 
 /// RoPE backward: dInp += rotate^T(dOut) (a rotation's transpose is its inverse).
-/// dInp, dOut are [B,T,nHead,headDim] and must not alias; positions is [B,T].
+/// dInp, dOut are [B,T,nHead,headDim] and must not alias; positions is [B,T]; other arguments as
+/// in `ropeForward`.
 public func ropeBackward(_ dInp: UnsafeMutablePointer<Float>, _ dOut: UnsafePointer<Float>,
                          positions: UnsafePointer<Int32>, inverseFrequencies: UnsafePointer<Float>,
-                         B: Int, T: Int, nHead: Int, headDim: Int, layout: RoPELayout) {
-    ropeRotate(dInp, dOut, accumulate: true, transpose: true, positions, inverseFrequencies, B, T, nHead, headDim, layout)
+                         B: Int, T: Int, nHead: Int, headDim: Int, rotaryDim: Int? = nil, layout: RoPELayout) {
+    ropeRotate(dInp, dOut, accumulate: true, transpose: true, positions, inverseFrequencies, B, T, nHead, headDim,
+               rotaryDim ?? headDim, layout)
 }

@@ -55,7 +55,7 @@ enum BenchReport {
     }
 }
 
-/// The FMA peak, measured once per run, that the matmul table is compared with.
+/// The FMA peak on 1 and on `threads` threads (the matmul table re-measures it beside each shape).
 struct PeakMeasurement {
     let single: Double
     let multi: Double
@@ -65,9 +65,6 @@ struct PeakMeasurement {
         PeakMeasurement(single: PeakFLOPS.measure(threads: 1), multi: threads > 1 ? PeakFLOPS.measure(threads: threads, repeats: 6) : 0,
                         threads: threads)
     }
-
-    /// The peak for `threads` threads (the single-thread figure for one).
-    func gflops(threads count: Int) -> Double { count > 1 ? multi : single }
 
     func table() -> String {
         var rows = [["1", BenchReport.fixed(single)]]

@@ -59,6 +59,38 @@ final class RoPETests: XCTestCase {
         }
     }
 
+    func testPartialRotaryRotatesOnlyTheFirstDimensions() {
+        var rng = KernelsTestRNG(seed: 14)
+        let (B, T, nHead, headDim, rotaryDim) = (1, 3, 2, 10, 6)
+        let x = rng.floats(B * T * nHead * headDim)
+        let positions: [Int32] = [0, 5, 9]
+        let frequencies = ropeInverseFrequencies(rotaryDim: rotaryDim, theta: 10000)
+        for layout in [RoPELayout.halfRotation, .interleaved] {
+            var out = [Float](repeating: .nan, count: x.count)
+            ropeForward(&out, x, positions: positions, inverseFrequencies: frequencies, B: B, T: T, nHead: nHead,
+                        headDim: headDim, rotaryDim: rotaryDim, layout: layout)
+            let reference = ropeReference(x, positions: positions, inverseFrequencies: frequencies, B: B, T: T,
+                                          nHead: nHead, headDim: headDim, rotaryDim: rotaryDim, layout: layout)
+            assertClose(out, reference, rtol: 1e-6, atol: 1e-6, "\(layout)")
+            // Each head's first rotaryDim values equal a full rope over just those values.
+            let head0 = Array(x[0..<rotaryDim])
+            let full = ropeReference(head0, positions: [0], inverseFrequencies: frequencies, B: 1, T: 1, nHead: 1,
+                                     headDim: rotaryDim, layout: layout)
+            assertClose(Array(out[0..<rotaryDim]), full, rtol: 1e-6, atol: 1e-6)
+            for token in 0..<(T * nHead) {
+                let tail = (token * headDim + rotaryDim)..<((token + 1) * headDim)
+                XCTAssertEqual(Array(out[tail]), Array(x[tail]), "pass-through part of head \(token)")
+            }
+            var dx = [Float](repeating: 1, count: x.count)
+            ropeBackward(&dx, x, positions: positions, inverseFrequencies: frequencies, B: B, T: T, nHead: nHead,
+                         headDim: headDim, rotaryDim: rotaryDim, layout: layout)
+            let transposed = ropeReference(x, positions: positions, inverseFrequencies: frequencies, B: B, T: T,
+                                           nHead: nHead, headDim: headDim, rotaryDim: rotaryDim, layout: layout,
+                                           transpose: true)
+            assertClose(dx, transposed.map { $0 + 1 }, rtol: 1e-6, atol: 1e-6, "backward \(layout)")
+        }
+    }
+
     func testForwardInPlace() {
         var rng = KernelsTestRNG(seed: 12)
         var x = rng.floats(2 * 3 * 2 * 8)

@@ -108,8 +108,7 @@ public func attentionForward(_ out: UnsafeMutablePointer<Float>, _ lse: UnsafeMu
                     maskRow(row, t: r0 + i, block: block, ids: sequenceIds, rowBase: b * T)
                     let m = vectorMax(row, block.width)
                     let sum = vectorExpShifted(row, block.width, shift: m)
-                    let inverse = 1 / sum
-                    for j in 0..<block.width { row[j] *= inverse }
+                    vectorScale(row, block.width, 1 / sum)
                     lse[(b * nHead + h) * T + r0 + i] = m + log(sum)
                 }
                 ThreadPolicy.prepareBLAS(m: block.rows, n: headDim, k: block.width)

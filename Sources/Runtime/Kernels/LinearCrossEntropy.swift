@@ -99,26 +99,24 @@ private func linearCrossEntropyPass(dHidden: UnsafeMutablePointer<Float>?, dWeig
             ThreadPolicy.parallelFor(n) { range in
                 for r in range {
                     let i = rowIndices[r], row = logits + r * V, label = Int(labels[i])
+                    let labelLogit = row[label]
                     let rowLSE: Float
                     if let cachedLSE {
                         rowLSE = cachedLSE[i]
+                        if wantsGradient { vectorExpShifted(row, V, shift: rowLSE, multiplier: gradScale) }
                     } else {
                         let m = vectorMax(row, V)
-                        var sum: Float = 0
-                        var j = 0
-                        while j < V {  // sum of exp(logit - m) without overwriting the logits
-                            let e = vectorExp(load8LogitsOrMasked(row + j, V - j) - m)
-                            sum += e.sum()
-                            j += 8
+                        if wantsGradient {  // one exp per logit: keep exp(logit - m), then normalize
+                            let sum = vectorExpShifted(row, V, shift: m)
+                            rowLSE = m + log(sum)
+                            vectorScale(row, V, gradScale / sum)
+                        } else {
+                            rowLSE = m + log(vectorSumExpShifted(row, V, shift: m))
                         }
-                        rowLSE = m + log(sum)
                         lse?[i] = rowLSE
                     }
-                    rowLoss[r] = Double(rowLSE) - Double(row[label])
-                    if wantsGradient {
-                        vectorExpShifted(row, V, shift: rowLSE, multiplier: gradScale)
-                        row[label] -= gradScale
-                    }
+                    rowLoss[r] = Double(rowLSE) - Double(labelLogit)
+                    if wantsGradient { row[label] -= gradScale }
                 }
             }
         }
@@ -139,13 +137,4 @@ private func linearCrossEntropyPass(dHidden: UnsafeMutablePointer<Float>?, dWeig
         }
     }
     return CrossEntropySum(lossSum: lossSum, count: supervised.count)
-}
-
-/// Eight logits from p, with lanes past `remaining` set to -inf so they add nothing to a sum of exps.
-@inline(__always)
-private func load8LogitsOrMasked(_ p: UnsafePointer<Float>, _ remaining: Int) -> SIMD8<Float> {
-    if remaining >= 8 { return load8(p) }
-    var v = SIMD8<Float>(repeating: -.infinity)
-    for j in 0..<remaining { v[j] = p[j] }
-    return v
 }

@@ -18,11 +18,11 @@ let attentionRowBlock = 64
 
 /// For each token, the first position of its batch row with the same sequence id: [B*T].
 /// Without ids every token's sequence starts at 0.
-private func firstSameSequence(_ sequenceIds: UnsafePointer<Int32>?, B: Int, T: Int) -> [Int] {
+private func firstSameSequence(_ sequenceIds: UnsafePointer<Int>?, B: Int, T: Int) -> [Int] {
     guard let ids = sequenceIds else { return [Int](repeating: 0, count: B * T) }
     var first = [Int](repeating: 0, count: B * T)
     for b in 0..<B {
-        var seen: [Int32: Int] = [:]
+        var seen: [Int: Int] = [:]
         for t in 0..<T {
             let id = ids[b * T + t]
             if let start = seen[id] { first[b * T + t] = start } else { seen[id] = t; first[b * T + t] = t }
@@ -47,7 +47,7 @@ private struct AttentionBlock {
 /// row is [width] for keys c0..<c0+width.
 @inline(__always)
 private func maskRow(_ row: UnsafeMutablePointer<Float>, t: Int, block: AttentionBlock,
-                     ids: UnsafePointer<Int32>?, rowBase: Int) {
+                     ids: UnsafePointer<Int>?, rowBase: Int) {
     for j in (t + 1 - block.c0)..<block.width { row[j] = -.infinity }
     guard let ids else { return }
     let own = ids[rowBase + t]
@@ -69,7 +69,7 @@ private struct AttentionGeometry {
     let scale: Float
     let ldq: Int, ldk: Int, group: Int
 
-    init(_ name: String, sequenceIds: UnsafePointer<Int32>?, B: Int, T: Int, nHead: Int, nKV: Int, headDim: Int) {
+    init(_ name: String, sequenceIds: UnsafePointer<Int>?, B: Int, T: Int, nHead: Int, nKV: Int, headDim: Int) {
         checkAttentionShapes(name, B: B, T: T, nHead: nHead, nKV: nKV, headDim: headDim)
         first = firstSameSequence(sequenceIds, B: B, T: T)
         scale = 1 / Float(headDim).squareRoot()
@@ -87,7 +87,7 @@ private func checkAttentionShapes(_ name: String, B: Int, T: Int, nHead: Int, nK
 /// k, v [B,T,nKV,headDim], sequenceIds [B,T] or nil. Softmax scale is 1/sqrt(headDim).
 public func attentionForward(_ out: UnsafeMutablePointer<Float>, _ lse: UnsafeMutablePointer<Float>,
                              _ q: UnsafePointer<Float>, _ k: UnsafePointer<Float>, _ v: UnsafePointer<Float>,
-                             sequenceIds: UnsafePointer<Int32>?, B: Int, T: Int, nHead: Int, nKV: Int, headDim: Int) {
+                             sequenceIds: UnsafePointer<Int>?, B: Int, T: Int, nHead: Int, nKV: Int, headDim: Int) {
     let geometry = AttentionGeometry("attentionForward", sequenceIds: sequenceIds, B: B, T: T, nHead: nHead, nKV: nKV,
                                      headDim: headDim)
     let (first, scale, ldq, ldk, group) = (geometry.first, geometry.scale, geometry.ldq, geometry.ldk, geometry.group)
@@ -128,7 +128,7 @@ public func attentionForward(_ out: UnsafeMutablePointer<Float>, _ lse: UnsafeMu
 public func attentionBackward(_ dq: UnsafeMutablePointer<Float>, _ dk: UnsafeMutablePointer<Float>,
                               _ dv: UnsafeMutablePointer<Float>, _ dOut: UnsafePointer<Float>,
                               _ q: UnsafePointer<Float>, _ k: UnsafePointer<Float>, _ v: UnsafePointer<Float>,
-                              _ lse: UnsafePointer<Float>, sequenceIds: UnsafePointer<Int32>?,
+                              _ lse: UnsafePointer<Float>, sequenceIds: UnsafePointer<Int>?,
                               B: Int, T: Int, nHead: Int, nKV: Int, headDim: Int) {
     let geometry = AttentionGeometry("attentionBackward", sequenceIds: sequenceIds, B: B, T: T, nHead: nHead, nKV: nKV,
                                      headDim: headDim)

@@ -13,7 +13,7 @@ import Foundation
 // the row max subtracted. Gradient of the loss sum w.r.t. the logits: softmax - onehot(label).
 
 /// The ignore index of HF/PyTorch cross-entropy: labels equal to it carry no loss.
-public let crossEntropyIgnoreIndex: Int32 = -100
+public let crossEntropyIgnoreIndex = -100
 
 /// Sum of per-token losses and how many tokens were supervised (label != -100). The mean loss is
 /// lossSum / count; with gradient accumulation divide by the count of the whole accumulated batch.
@@ -37,7 +37,7 @@ public func linearCrossEntropyDefaultChunkRows(vocabulary V: Int) -> Int {
 /// Loss only (inference, evaluation, or a forward whose backward runs later).
 /// lse [N] is written for `linearCrossEntropyBackward`; hidden [N,C], weight [V,C], labels [N].
 public func linearCrossEntropyForward(_ lse: UnsafeMutablePointer<Float>?, hidden: UnsafePointer<Float>,
-                                      weight: UnsafePointer<Float>, labels: UnsafePointer<Int32>,
+                                      weight: UnsafePointer<Float>, labels: UnsafePointer<Int>,
                                       N: Int, C: Int, V: Int, chunkRows: Int? = nil) -> CrossEntropySum {
     linearCrossEntropyPass(dHidden: nil, dWeight: nil, lse: lse, cachedLSE: nil, gradScale: 0, hidden: hidden,
                            weight: weight, labels: labels, N: N, C: C, V: V, chunkRows: chunkRows)
@@ -49,7 +49,7 @@ public func linearCrossEntropyForward(_ lse: UnsafeMutablePointer<Float>?, hidde
 /// gradient that is not needed (a frozen head: dWeight nil).
 public func linearCrossEntropyBackward(dHidden: UnsafeMutablePointer<Float>?, dWeight: UnsafeMutablePointer<Float>?,
                                        gradScale: Float, lse: UnsafePointer<Float>, hidden: UnsafePointer<Float>,
-                                       weight: UnsafePointer<Float>, labels: UnsafePointer<Int32>,
+                                       weight: UnsafePointer<Float>, labels: UnsafePointer<Int>,
                                        N: Int, C: Int, V: Int, chunkRows: Int? = nil) {
     _ = linearCrossEntropyPass(dHidden: dHidden, dWeight: dWeight, lse: nil, cachedLSE: lse, gradScale: gradScale,
                                hidden: hidden, weight: weight, labels: labels, N: N, C: C, V: V, chunkRows: chunkRows)
@@ -60,7 +60,7 @@ public func linearCrossEntropyBackward(dHidden: UnsafeMutablePointer<Float>?, dW
 /// accumulates the gradients of gradScale * lossSum into dHidden [N,C] and dWeight [V,C].
 public func linearCrossEntropyFused(dHidden: UnsafeMutablePointer<Float>?, dWeight: UnsafeMutablePointer<Float>?,
                                     gradScale: Float, hidden: UnsafePointer<Float>, weight: UnsafePointer<Float>,
-                                    labels: UnsafePointer<Int32>, N: Int, C: Int, V: Int,
+                                    labels: UnsafePointer<Int>, N: Int, C: Int, V: Int,
                                     chunkRows: Int? = nil) -> CrossEntropySum {
     linearCrossEntropyPass(dHidden: dHidden, dWeight: dWeight, lse: nil, cachedLSE: nil, gradScale: gradScale,
                            hidden: hidden, weight: weight, labels: labels, N: N, C: C, V: V, chunkRows: chunkRows)
@@ -70,12 +70,12 @@ public func linearCrossEntropyFused(dHidden: UnsafeMutablePointer<Float>?, dWeig
 private func linearCrossEntropyPass(dHidden: UnsafeMutablePointer<Float>?, dWeight: UnsafeMutablePointer<Float>?,
                                     lse: UnsafeMutablePointer<Float>?, cachedLSE: UnsafePointer<Float>?,
                                     gradScale: Float, hidden: UnsafePointer<Float>, weight: UnsafePointer<Float>,
-                                    labels: UnsafePointer<Int32>, N: Int, C: Int, V: Int,
+                                    labels: UnsafePointer<Int>, N: Int, C: Int, V: Int,
                                     chunkRows: Int?) -> CrossEntropySum {
     precondition(N >= 0 && C > 0 && V > 0, "linearCrossEntropy: need N >= 0, C > 0, V > 0; got N \(N) C \(C) V \(V)")
     var supervised: [Int] = []
     for i in 0..<N where labels[i] != crossEntropyIgnoreIndex {
-        precondition(labels[i] >= 0 && Int(labels[i]) < V,
+        precondition(labels[i] >= 0 && labels[i] < V,
                      "linearCrossEntropy: label \(labels[i]) at row \(i) outside 0..<\(V) (and not -100)")
         supervised.append(i)
     }
@@ -98,7 +98,7 @@ private func linearCrossEntropyPass(dHidden: UnsafeMutablePointer<Float>?, dWeig
         rows.withUnsafeBufferPointer { rowIndices in
             ThreadPolicy.parallelFor(n) { range in
                 for r in range {
-                    let i = rowIndices[r], row = logits + r * V, label = Int(labels[i])
+                    let i = rowIndices[r], row = logits + r * V, label = labels[i]
                     let labelLogit = row[label]
                     let rowLSE: Float
                     if let cachedLSE {

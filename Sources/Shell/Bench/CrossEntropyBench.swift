@@ -16,13 +16,13 @@ enum CrossEntropyBench {
             let naiveRows = 4
             let naivePerToken = BenchReport.bestSeconds(minSeconds: 0, maxRepeats: 1) {
                 _ = linearCrossEntropyReference(hidden: Array(hidden[0..<(naiveRows * C)]), weight: weight,
-                                                labels: (0..<naiveRows).map { Int32($0) }, N: naiveRows, C: C, V: V)
+                                                labels: (0..<naiveRows).map { $0 }, N: naiveRows, C: C, V: V)
             } / Double(naiveRows)
             let defaultChunk = linearCrossEntropyDefaultChunkRows(vocabulary: V)
             // (every k-th token supervised, rows per logits chunk): half supervision shows ignored
             // tokens are free; a 64-row chunk shows what the default chunk size buys.
             for (every, chunk) in [(1, defaultChunk), (2, defaultChunk), (1, 64)] {
-                let labels = (0..<N).map { $0 % every == 0 ? Int32($0 * 31 % V) : crossEntropyIgnoreIndex }
+                let labels = (0..<N).map { $0 % every == 0 ? $0 * 31 % V : crossEntropyIgnoreIndex }
                 let supervised = labels.filter { $0 != crossEntropyIgnoreIndex }.count
                 let forward = BenchReport.bestSeconds {
                     _ = linearCrossEntropyForward(nil, hidden: hidden, weight: weight, labels: labels, N: N, C: C, V: V,

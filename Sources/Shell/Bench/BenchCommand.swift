@@ -7,6 +7,7 @@ import Runtime
 enum BenchCommand {
     static let usage = """
         usage: sft bench [peak|matmul|attention|xent ...] [--threads N]
+               sft bench tokenizer [...]   (encode throughput next to Rust tokenizers)
           peak       fp32 FMA peak of this machine, 1 and N threads
           matmul     GFLOP/s of the Linear shapes of a 135M model and GPT-2 124M, vs the peak
           attention  causal/packed attention forward and backward, vs the naive twin
@@ -15,6 +16,7 @@ enum BenchCommand {
         """
 
     static func main(_ arguments: [String]) -> Int32 {
+        if arguments.first == "tokenizer" { return TokenizerBench.run(Array(arguments.dropFirst())) }
         var names: [String] = []
         var threads = ThreadPolicy.maxThreads
         var rest = arguments[...]

@@ -13,9 +13,9 @@ release: bootstrap
 	swift build -c release
 
 # Tests run in a release build: SIMD kernels at -Onone are too slow for real sizes.
+# One release build serves the tests and the end-to-end checks (the sft binary they drive).
 test: bootstrap
 	scripts/fetch-model smollm2-135m-instruct >/dev/null
-	swift build -c release
 	swift test $(SWIFT_TEST_FLAGS)
 	swift build -c release --disable-default-traits --scratch-path .build-nobridge
 

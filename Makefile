@@ -13,11 +13,12 @@ release: bootstrap
 	swift build -c release
 
 # Tests run in a release build: SIMD kernels at -Onone are too slow for real sizes.
+# (the bridge-less build only has to prove it compiles and links without libpython).
 # One release build serves the tests and the end-to-end checks (the sft binary they drive).
 test: bootstrap
 	scripts/fetch-model smollm2-135m-instruct >/dev/null
 	swift test $(SWIFT_TEST_FLAGS)
-	swift build -c release --disable-default-traits --scratch-path .build-nobridge
+	swift build --disable-default-traits --scratch-path .build-nobridge
 
 demo: release
 	@echo "make demo: the quickstart recipe does not exist yet (see issue: the shell)"

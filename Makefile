@@ -12,9 +12,9 @@ build: bootstrap
 release: bootstrap
 	swift build -c release
 
-# Tests run in a release build: SIMD kernels at -Onone are too slow for real sizes.
-# (the bridge-less build only has to prove it compiles and links without libpython).
-# One release build serves the tests and the end-to-end checks (the sft binary they drive).
+# Tests run in a release build (SIMD kernels at -Onone are too slow for real sizes); that one
+# build also gives the sft binary the end-to-end checks drive. The build without the Python
+# bridge only has to prove it compiles and links without libpython, so it is a debug build.
 test: bootstrap
 	scripts/fetch-model smollm2-135m-instruct >/dev/null
 	swift test $(SWIFT_TEST_FLAGS)

@@ -1,8 +1,14 @@
 import Foundation
 import Runtime
+#if PythonBridge
+import PyBridge
+#endif
 
 // `sft` entry: subcommands first, the REPL when there are none.
 // Each subcommand lives in its own folder; this file only dispatches.
+#if PythonBridge
+PickleModelImport.install()  // HF folders with only pytorch_model.bin load through the bridge
+#endif
 let arguments = Array(CommandLine.arguments.dropFirst())
 switch arguments.first {
 case "--version", "version":

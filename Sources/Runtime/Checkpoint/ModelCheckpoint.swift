@@ -12,6 +12,12 @@ public struct ModelCheckpoint: Sendable {
     /// GGUF metadata (tokenizer, chat template) when the source is a GGUF file.
     public let ggufMetadata: [String: GGUFValue]?
 
+    /// Reads a pickled `pytorch_model.bin` into stored tensors. The Runtime cannot unpickle
+    /// (that takes the embedded interpreter of the PyBridge target, which depends on the
+    /// Runtime), so the bridge installs its reader here at start-up; nil in builds without it.
+    /// Set once before any loading starts, never changed afterwards.
+    nonisolated(unsafe) public static var pickleReader: ((URL) throws -> [String: StoredTensor])?
+
     /// Loads an HF folder (config.json + model.safetensors or a sharded index) or a `.gguf` file.
     public static func load(from url: URL) throws -> ModelCheckpoint {
         var isFolder: ObjCBool = false
@@ -44,10 +50,15 @@ public struct ModelCheckpoint: Sendable {
             tensors = try SafetensorsFile(url: single).tensors
         } else if manager.fileExists(atPath: index.path) {
             tensors = try ShardedSafetensors.load(index: index)
+        } else if manager.fileExists(atPath: folder.appendingPathComponent("pytorch_model.bin").path) {
+            guard let reader = pickleReader else {
+                throw CheckpointError.unsupported(file: folder.appendingPathComponent("pytorch_model.bin").path, reason:
+                    "a pickled PyTorch checkpoint needs the Python bridge: build with the PythonBridge trait (on by default; "
+                    + "it was left out with --disable-default-traits), or convert the folder to safetensors")
+            }
+            tensors = try reader(folder.appendingPathComponent("pytorch_model.bin"))
         } else {
-            let hint = manager.fileExists(atPath: folder.appendingPathComponent("pytorch_model.bin").path)
-                ? " (pytorch_model.bin needs the Python bridge)" : ""
-            throw CheckpointError.io(file: folder.path, reason: "no model.safetensors or model.safetensors.index.json\(hint)")
+            throw CheckpointError.io(file: folder.path, reason: "no model.safetensors, model.safetensors.index.json or pytorch_model.bin")
         }
         return ModelCheckpoint(source: folder, config: config, generation: generation, tensors: tensors, ggufMetadata: nil)
     }

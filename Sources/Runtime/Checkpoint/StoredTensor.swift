@@ -27,6 +27,15 @@ public struct StoredTensor: @unchecked Sendable {
         self.rowOrder = rowOrder
     }
 
+    /// A tensor over bytes it owns (imported from elsewhere, e.g. a pickled checkpoint);
+    /// `bytes` must hold exactly shape x dtype.
+    public init(name: String, dtype: StoredDType, shape: [Int], owning bytes: [UInt8]) {
+        let store = HeapBytes(bytes)
+        precondition(dtype.byteCount(elements: shape.reduce(1, *)) == bytes.count,
+                     "StoredTensor \(name): \(bytes.count) bytes for \(dtype.rawValue) \(shape)")
+        self.init(name: name, dtype: dtype, shape: shape, bytes: store.bytes, owner: store)
+    }
+
     public var elementCount: Int { shape.reduce(1, *) }
     /// Values per row (the innermost dimension; 1 for a scalar).
     public var rowLength: Int { shape.last ?? 1 }

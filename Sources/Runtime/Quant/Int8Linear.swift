@@ -57,9 +57,10 @@ func quantizeRowInt8(_ row: UnsafeBufferPointer<Float>, into codes: inout [Int8]
 /// columns and the exact ones on outlier columns, which equals bitsandbytes' int8 product plus
 /// its full-precision outlier product up to Float32 rounding. The backward is bitsandbytes':
 /// dx = dy W_dq (straight through the activation rounding).
-public final class Int8Linear: Module, LinearLayer {
+public final class Int8Linear: Module, PackedLinearLayer {
     public let weight: Int8Weight
     public let threshold: Float
+    public var packedWeight: any PackedWeight { weight }
     public var inFeatures: Int { weight.inFeatures }
     public var outFeatures: Int { weight.outFeatures }
     public var bias: Tensor? { parameter("bias") }

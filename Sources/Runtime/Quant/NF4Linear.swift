@@ -4,8 +4,9 @@
 ///
 ///     let q = NF4Linear(quantizing: proj)           // double-quantized absmaxes, as QLoRA
 ///     try model.replace(path: "model.layers.0.mlp.up_proj", with: q)
-public final class NF4Linear: Module, LinearLayer {
+public final class NF4Linear: Module, PackedLinearLayer {
     public let weight: NF4Weight
+    public var packedWeight: any PackedWeight { weight }
     public var inFeatures: Int { weight.inFeatures }
     public var outFeatures: Int { weight.outFeatures }
     /// Bias [out] (Float32, frozen unless LoRA's `bias` setting unfreezes it).

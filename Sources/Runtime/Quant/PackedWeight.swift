@@ -83,3 +83,10 @@ public func packedLinear(_ x: Tensor, weight: some PackedWeight, bias: Tensor? =
     precondition(bias.shape == [weight.outFeatures], "packedLinear: bias \(bias.shape) for \(weight.outFeatures) outputs")
     return y + bias
 }
+
+/// A linear layer whose frozen weight is packed (NF4, int8, GGUF blocks): what merging LoRA
+/// into a quantized base needs to read.
+public protocol PackedLinearLayer: LinearLayer {
+    var packedWeight: any PackedWeight { get }
+    var bias: Tensor? { get }
+}

@@ -11,7 +11,9 @@ extension StoredTensor: PackedWeight {
 /// Builds the network a checkpoint describes like `loadCausalLM`, but every linear layer whose
 /// checkpoint weight is block-quantized (GGUF Q4_0, Q4_1, Q8_0, Q4_K, Q6_K) becomes a frozen
 /// `PackedLinear` reading the mapped blocks directly; embeddings, norms, biases, the output
-/// head and unquantized weights are decoded to Float32. Returns the model and the packed paths.
+/// head and unquantized weights are decoded to Float32 (so are all of GPT-2's, whose Conv1D
+/// weights are stored transposed). Returns the model and the packed paths. The model is first
+/// built randomly initialized, so the Float32 projections exist briefly while loading.
 /// Apply LoRA afterwards to train adapters over the quantized base.
 public func loadCausalLMKeepingQuantizedWeights(_ checkpoint: ModelCheckpoint) throws -> (model: any CausalLM, packedPaths: [String]) {
     let model = makeCausalLM(config: checkpoint.config)

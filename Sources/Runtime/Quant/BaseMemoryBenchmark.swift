@@ -19,9 +19,11 @@ public struct BaseMemoryReport: Sendable, Equatable {
 /// backward (gradient for the input only, as under LoRA) runs on `tokens` rows. Peak memory
 /// is the kernel's high-water mark (VmHWM, reset through /proc/self/clear_refs before the
 /// build); where that cannot be reset, getrusage's lifetime maximum is used, which only
-/// grows: then measure the smaller configuration first, or one per process.
+/// grows: then measure the smaller configuration first, or one per process. Before the
+/// baseline, one warm-up product runs and freed heap pages are returned to the system.
 public func measureFrozenBaseMemory(layers: Int, features: Int, tokens: Int, format: BaseQuantization?,
                                     seed: UInt64 = 42) -> BaseMemoryReport {
+    settleMemory(features: features, tokens: tokens)
     let baseline = residentBytes(field: "VmRSS:") ?? 0
     resetPeakResident()
     var generator = SeededGenerator(seed: seed)
@@ -58,6 +60,20 @@ public func measureFrozenBaseMemory(layers: Int, features: Int, tokens: Int, for
     }
     return BaseMemoryReport(format: name, weightBytes: weightBytes, peakResidentIncrease: max(0, peak - baseline),
                             stepSeconds: seconds)
+}
+
+/// Makes the baseline honest: one product of the measured shape first, so OpenBLAS's one-time
+/// buffer pool is already resident, then freed heap pages are returned to the system
+/// (malloc_trim), so earlier measurements' leftovers are not silently reused.
+private func settleMemory(features: Int, tokens: Int) {
+    var generator = SeededGenerator(seed: 0)
+    let layer = Linear(features, features, bias: false, generator: &generator)
+    _ = withNoGrad { layer(Tensor.zeros([tokens, features])) }
+    // glibc's malloc_trim is not in Swift's Glibc module (malloc.h); look it up at run time.
+    if let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_trim") {
+        typealias MallocTrim = @convention(c) (Int) -> Int32
+        _ = unsafeBitCast(symbol, to: MallocTrim.self)(0)
+    }
 }
 
 /// A "kB" line of /proc/self/status in bytes (Linux), or nil.

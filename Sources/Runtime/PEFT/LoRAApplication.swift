@@ -62,16 +62,37 @@ public func loraLayers(of model: Module) -> [(path: String, layer: LoRALinear)] 
 /// Folds every adapter into its base weight (W += scale B A) and puts plain `Linear` layers
 /// back, so the model runs at base speed and exports as an ordinary HF checkpoint. Returns the
 /// merged paths. The merged weights are new tensors; a memory-mapped base stays untouched.
+/// A quantized base (NF4, int8, GGUF blocks) is merged into its dequantized weights, so the
+/// merged layer is Float32; `mergeLoRAReporting` says which layers that happened to.
 @discardableResult
 public func mergeLoRA(into model: Module) -> [String] {
-    var merged: [String] = []
+    mergeLoRAReporting(into: model).mergedPaths
+}
+
+/// What a merge did: every merged path, and those whose base was quantized and was merged
+/// into its dequantized Float32 weight (QLoRA's merge: the result is no longer quantized).
+public struct LoRAMerge: Sendable, Equatable {
+    public var mergedPaths: [String]
+    public var dequantizedPaths: [String]
+}
+
+/// `mergeLoRA`, reporting which bases were dequantized to merge.
+@discardableResult
+public func mergeLoRAReporting(into model: Module) -> LoRAMerge {
+    var result = LoRAMerge(mergedPaths: [], dequantizedPaths: [])
     for (path, lora) in loraLayers(of: model) {
-        guard let base = lora.base as? Linear else {
-            preconditionFailure("mergeLoRA: the base of \(path) is a \(type(of: lora.base)); dequantize it before merging")
+        let baseWeight: Tensor, bias: Tensor?
+        if let base = lora.base as? Linear {
+            (baseWeight, bias) = (base.weight, base.bias)
+        } else if let packed = lora.base as? any PackedLinearLayer {
+            (baseWeight, bias) = (packed.packedWeight.dequantized(), packed.bias)
+            result.dequantizedPaths.append(path)
+        } else {
+            preconditionFailure("mergeLoRA: the base of \(path) is a \(type(of: lora.base)), neither Linear nor packed")
         }
-        let weight = withNoGrad { base.weight + lora.deltaWeight() }.detached()
-        try? model.replace(path: path, with: Linear(weight: weight, bias: base.bias))
-        merged.append(path)
+        let weight = withNoGrad { baseWeight + lora.deltaWeight() }.detached()
+        try? model.replace(path: path, with: Linear(weight: weight, bias: bias))
+        result.mergedPaths.append(path)
     }
-    return merged
+    return result
 }

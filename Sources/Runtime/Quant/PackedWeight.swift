@@ -1,0 +1,92 @@
+import CBLAS
+
+/// A frozen weight [outFeatures, inFeatures] kept in a packed format (NF4, int8, GGUF blocks)
+/// whose rows are decoded to Float32 on demand. A quantized linear layer never holds the whole
+/// weight in Float32: its products decode one tile of rows at a time into a small scratch.
+public protocol PackedWeight: Sendable {
+    var outFeatures: Int { get }
+    var inFeatures: Int { get }
+    /// Bytes the packed form occupies (codes and scales).
+    var byteCount: Int { get }
+    /// Writes rows `rows` of W as Float32, row-major, into `destination` (rows.count x inFeatures).
+    func decodeRows(_ rows: Range<Int>, into destination: UnsafeMutablePointer<Float>)
+}
+
+extension PackedWeight {
+    /// The whole weight as a Float32 tensor [out, in] (tests, merging, export).
+    public func dequantized() -> Tensor {
+        let out = Tensor.uninitialized([outFeatures, inFeatures])
+        decodeRows(0..<outFeatures, into: out.pointer)
+        return out
+    }
+}
+
+/// Rows per decoded tile: about 64K floats (256 KB, within L2) so a tile is decoded, multiplied
+/// and reused while it is still in cache.
+func packedTileRows(inFeatures: Int, outFeatures: Int) -> Int {
+    max(1, min(outFeatures, 65_536 / max(inFeatures, 1)))
+}
+
+/// Calls `body(start, rows, tile)` for consecutive row tiles of W, each decoded into one
+/// reused scratch buffer `tile` (rows x inFeatures).
+private func forEachDecodedTile(_ w: some PackedWeight,
+                                _ body: (_ start: Int, _ rows: Int, _ tile: UnsafePointer<Float>) -> Void) {
+    let N = w.outFeatures, K = w.inFeatures
+    let tileRows = packedTileRows(inFeatures: K, outFeatures: N)
+    let scratch = UnsafeMutablePointer<Float>.allocate(capacity: tileRows * K)
+    defer { scratch.deallocate() }
+    for start in stride(from: 0, to: N, by: tileRows) {
+        let rows = min(tileRows, N - start)
+        w.decodeRows(start..<(start + rows), into: scratch)
+        body(start, rows, scratch)
+    }
+}
+
+/// y (M, N) = x (M, K) W^T with W (N, K) decoded tile by tile; y is overwritten.
+func packedMatmulForward(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ w: some PackedWeight, M: Int) {
+    let N = w.outFeatures, K = w.inFeatures
+    if M == 0 || N == 0 { return }
+    if K == 0 { y.update(repeating: 0, count: M * N); return }
+    forEachDecodedTile(w) { start, rows, tile in
+        // y[:, start..<start+rows] (ldc = N) = x (M, K) * tile (rows, K)^T
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(M), Int32(rows), Int32(K),
+                    1, x, Int32(K), tile, Int32(K), 0, y + start, Int32(N))
+    }
+}
+
+/// dx (M, K) = dy (M, N) W with W (N, K) decoded tile by tile; dx is overwritten.
+func packedMatmulBackwardInput(_ dx: UnsafeMutablePointer<Float>, _ dy: UnsafePointer<Float>, _ w: some PackedWeight, M: Int) {
+    let N = w.outFeatures, K = w.inFeatures
+    if M == 0 || K == 0 { return }
+    dx.update(repeating: 0, count: M * K)
+    forEachDecodedTile(w) { start, rows, tile in
+        // dx += dy[:, start..<start+rows] (M, rows; lda = N) * tile (rows, K)
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(M), Int32(K), Int32(rows),
+                    1, dy + start, Int32(N), tile, Int32(K), 1, dx, Int32(K))
+    }
+}
+
+/// x W^T (+ bias) for a frozen packed W: x [..., in] -> [..., out]. Differentiable w.r.t. x
+/// (dx = dy W, decoded tile by tile again) and, through an ordinary add, w.r.t. the bias; W
+/// itself gets no gradient.
+public func packedLinear(_ x: Tensor, weight: some PackedWeight, bias: Tensor? = nil) -> Tensor {
+    precondition(x.lastDim == weight.inFeatures,
+                 "packedLinear: input \(x.shape) does not match weight [\(weight.outFeatures), \(weight.inFeatures)]")
+    let out = Tensor.uninitialized(Array(x.shape.dropLast()) + [weight.outFeatures])
+    packedMatmulForward(out.pointer, x.pointer, weight, M: x.rowCount)
+    let y = Tensor.custom(name: "packedLinear", inputs: [x], output: out) { g, inputs, _ in
+        let dx = Tensor.uninitialized(inputs[0].shape)
+        packedMatmulBackwardInput(dx.pointer, g.pointer, weight, M: g.rowCount)
+        return [dx]
+    }
+    guard let bias else { return y }
+    precondition(bias.shape == [weight.outFeatures], "packedLinear: bias \(bias.shape) for \(weight.outFeatures) outputs")
+    return y + bias
+}
+
+/// A linear layer whose frozen weight is packed (NF4, int8, GGUF blocks): what merging LoRA
+/// into a quantized base needs to read.
+public protocol PackedLinearLayer: LinearLayer {
+    var packedWeight: any PackedWeight { get }
+    var bias: Tensor? { get }
+}

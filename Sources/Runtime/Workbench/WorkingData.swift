@@ -16,8 +16,11 @@ public struct WorkingData: Sendable {
 
     /// Loads a JSON/JSONL/CSV file and checks every row reads in its format, so a missing
     /// column is reported now with its line and key rather than at `train`.
-    public static func load(_ url: URL, format: RowFormat? = nil, mapping: ColumnMapping = ColumnMapping()) throws -> WorkingData {
-        let table = try DataTable.load(url)
+    /// `limit` keeps only the first rows (a quick run on part of a large file).
+    public static func load(_ url: URL, format: RowFormat? = nil, mapping: ColumnMapping = ColumnMapping(),
+                            limit: Int? = nil) throws -> WorkingData {
+        var table = try DataTable.load(url)
+        if let limit { table = table.taking(limit) }
         _ = try table.examples(format: format, mapping: mapping)
         return WorkingData(table: table, format: format, mapping: mapping, templateSpec: nil, test: nil, train: table)
     }

@@ -10,13 +10,15 @@ enum DataCommand {
             positionals: [.required("path", .existingPath, "The data file.")],
             options: [.optional("format", .choice(RowFormat.allCases.map(\.rawValue)),
                                 "The row format (detected from the columns when not given)."),
-                      .optional("map", .string, "Column mapping, canonical=column pairs: \"prompt=question,completion=answer\".")],
+                      .optional("map", .string, "Column mapping, canonical=column pairs: \"prompt=question,completion=answer\"."),
+                      .optional("limit", .int, range: 1...Double(Int32.max), "Keep only the first N rows.")],
             examples: ["data load recipes/data/list-string-tasks.jsonl",
                        "data load qa.csv map=\"prompt=question,completion=answer\""]),
         run: { arguments, context in
             let mapping = try arguments.string("map").map { try ColumnMapping(parsing: $0) } ?? ColumnMapping()
             let format = arguments.string("format").flatMap(RowFormat.init(rawValue:))
-            let data = try WorkingData.load(URL(fileURLWithPath: arguments.path("path")!), format: format, mapping: mapping)
+            let data = try WorkingData.load(URL(fileURLWithPath: arguments.path("path")!), format: format, mapping: mapping,
+                                            limit: arguments.int("limit"))
             context.session.set(.data, data)
             context.output.line("loaded \(data.summary)")
         })

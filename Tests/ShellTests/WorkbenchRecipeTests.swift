@@ -120,6 +120,19 @@ final class WorkbenchRecipeTests: XCTestCase {
         XCTAssertTrue(frozenError.contains("<test>:3:") && frozenError.contains("no adapter"), frozenError)
     }
 
+    func testShippedRecipesCheckCleanly() throws {
+        let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("recipes")
+        let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".sft") }
+        for name in ["quickstart.sft", "code-gen.sft", "summarize.sft", "chat.sft"] { XCTAssertTrue(names.contains(name), name) }
+        for name in names {
+            let recipe = try Recipe.load(folder.appendingPathComponent(name).path)
+            XCTAssertEqual(recipe.check(known: ["recipe_dir", "recipe"]).map(\.description), [], name)
+            let text = try String(contentsOf: folder.appendingPathComponent(name), encoding: .utf8)
+            XCTAssertTrue(text.hasPrefix("#") && text.contains("How to run:"), "\(name) opens with how to run it")
+        }
+    }
+
     func testEveryWorkflowVerbHasHelp() {
         for verb in ["model", "tokenizer", "data", "lora", "train", "generate", "chat", "adapter", "merge", "export"] {
             let shell = ShellHarness()

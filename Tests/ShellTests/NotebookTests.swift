@@ -12,7 +12,7 @@ final class NotebookTests: XCTestCase {
     func testQuickstartNotebookRunsAndWritesNbformat4() throws {
         let dir = try temporaryFolder(self)
         var runner = NotebookRunner()
-        let overrides = ["model": fixtureURL("workbench/tiny-llama").path, "rows": "12", "steps": "2", "max_len": "64",
+        let overrides = ["model": fixtureURL("workbench/tiny-llama").path, "rows": "12", "test_rows": "2", "steps": "2", "max_len": "64",
                          "out": dir.appendingPathComponent("out").path]
         runner.overrides = overrides.map { ($0.key, $0.value, SourceLocation(file: "<test>", line: 1, column: 1)) }
         let result = try runner.run(path: root.appendingPathComponent("notebooks/quickstart.ipynb").path)

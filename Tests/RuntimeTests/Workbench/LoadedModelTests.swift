@@ -82,6 +82,31 @@ final class LoadedModelTests: XCTestCase {
         XCTAssertNotEqual(Array(logits(reloaded, base.ids).prefix(544)), Array(base.logits.prefix(544)))
     }
 
+    func testGPT2ExportStoresConv1DWeightsAsTransformersDoes() throws {
+        // The tiny GPT-2 fixture with a GPT-2 tokenizer beside it.
+        let source = temporaryURL()
+        try FileManager.default.createDirectory(at: source, withIntermediateDirectories: true)
+        for (folder, name) in [("models/gpt2", "config.json"), ("models/gpt2", "model.safetensors"),
+                               ("tokenizers/gpt2", "vocab.json"), ("tokenizers/gpt2", "merges.txt")] {
+            try FileManager.default.copyItem(at: fixtureURL("\(folder)/\(name)"), to: source.appendingPathComponent(name))
+        }
+        let model = try LoadedModel.load(from: source)
+        let ids = [0, 5, 9, 3]
+        let expected = logits(model, ids)
+        let out = temporaryURL()
+        try model.export(to: out)
+        let original = try SafetensorsFile(url: source.appendingPathComponent("model.safetensors"))
+        let exported = try SafetensorsFile(url: out.appendingPathComponent("model.safetensors"))
+        let name = "transformer.h.0.attn.c_attn.weight"
+        let before = try XCTUnwrap(original.tensors[name]), after = try XCTUnwrap(exported.tensors[name])
+        XCTAssertEqual(after.shape, before.shape, "Conv1D weights keep transformers' [in, out] layout")
+        var a = [Float](repeating: 0, count: before.elementCount), b = a
+        a.withUnsafeMutableBufferPointer { before.decode(into: $0.baseAddress!) }
+        b.withUnsafeMutableBufferPointer { after.decode(into: $0.baseAddress!) }
+        XCTAssertEqual(a, b)
+        XCTAssertEqual(logits(try LoadedModel.load(from: out), ids), expected)
+    }
+
     func testAdapterRoundTripGivesTheSameLogits() throws {
         let model = try LoadedModel.load(from: folder)
         try model.applyLoRA(LoRAConfig(r: 2, alpha: 4, targetModules: ["all-linear"]), seed: 5)

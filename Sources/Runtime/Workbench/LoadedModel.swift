@@ -61,6 +61,9 @@ public final class LoadedModel {
         var config = config
         config.baseModelNameOrPath = config.baseModelNameOrPath ?? source.path
         let summary = try Runtime.applyLoRA(config, to: network, seed: seed)
+        // Record the layers actually wrapped (PEFT writes `all-linear` expanded; a saved
+        // ["all-linear"] list is refused by peft.PeftModel.from_pretrained).
+        config.targetModules = Array(Set(summary.wrappedPaths.map { $0.split(separator: ".").last.map(String.init) ?? $0 })).sorted()
         lora = config
         return summary
     }

@@ -110,6 +110,8 @@ final class LoadedModelTests: XCTestCase {
     func testAdapterRoundTripGivesTheSameLogits() throws {
         let model = try LoadedModel.load(from: folder)
         try model.applyLoRA(LoRAConfig(r: 2, alpha: 4, targetModules: ["all-linear"]), seed: 5)
+        // Saved with the wrapped layer names, as PEFT itself writes an `all-linear` adapter.
+        XCTAssertEqual(model.lora?.targetModules, ["down_proj", "gate_proj", "k_proj", "o_proj", "q_proj", "up_proj", "v_proj"])
         for (_, layer) in loraLayers(of: model.network) {
             layer.loraB.weight.withUnsafeMutableBufferPointer { for i in $0.indices { $0[i] = 0.01 * Float(i % 5) } }
         }

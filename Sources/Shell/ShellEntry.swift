@@ -9,6 +9,7 @@ enum ShellEntry {
     static let usage = """
         usage: sft                                    the REPL (or commands piped on stdin)
                sft run RECIPE [--step] [key=value ...] run a recipe; overrides replace its set values
+               sft notebook run NB.ipynb [-o OUT]     execute a notebook's cells, write it with outputs
                sft help [VERB]                        the commands, or one command's arguments
                sft bench [NAME ...]                   microbenchmarks
                sft --version
@@ -36,7 +37,7 @@ enum ShellEntry {
             if words.isEmpty { output.line(usage + "\n") }
             return run(["help"] + words, file: "<command line>", context: context)
         default:
-            let hint = closestWord(to: first, in: ["run", "help", "bench", "version"]).map { " (did you mean '\($0)'?)" } ?? ""
+            let hint = closestWord(to: first, in: ["run", "notebook", "help", "bench", "version"]).map { " (did you mean '\($0)'?)" } ?? ""
             output.error("sft: unknown command '\(first)'\(hint)\n\(usage)")
             return 2
         }

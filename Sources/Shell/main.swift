@@ -13,6 +13,8 @@ let arguments = Array(CommandLine.arguments.dropFirst())
 switch arguments.first {
 case "--version", "version":
     print("sft \(SFTVersion.string)")
+case "notebook":
+    exit(NotebookCommand.main(Array(arguments.dropFirst())))
 case "bench":
     exit(BenchCommand.main(Array(arguments.dropFirst())))
 default:

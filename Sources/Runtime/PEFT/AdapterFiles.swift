@@ -17,7 +17,7 @@ public enum AdapterFiles {
         }
         var stored = config
         stored.targetModules = Array(Set(loraLayers(of: model).map { $0.path.split(separator: ".").last.map(String.init)! })).sorted()
-        if config.targetModules == ["all-linear"] { stored.targetModules = config.targetModules }
+        // Always the wrapped layers' names: PEFT rejects ["all-linear"] as a list.
         stored.fanInFanOut = model is GPT2Model
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

@@ -65,8 +65,15 @@ public final class SFTTrainer {
     /// random streams, so the rest of the run equals the uninterrupted one.
     public func resume(from folder: URL) throws {
         var restored = optimizer
+        let planned = state
         state = try TrainingCheckpoint.load(from: folder, into: model, optimizer: &restored)
         optimizer = restored
+        // This run's settings decide how far to go (HF: a resumed run may extend max_steps).
+        state.maxSteps = planned.maxSteps
+        state.numTrainEpochs = planned.numTrainEpochs
+        state.loggingSteps = planned.loggingSteps
+        state.evalSteps = planned.evalSteps
+        state.saveSteps = planned.saveSteps
     }
 
     /// Trains until the configured number of steps, or until `onEvent` answers `.stop`.

@@ -10,6 +10,8 @@ enum CommandRegistry {
         RunCommand.definition,
         StepCommand.definition,
         PlotCommand.definition,
+        EvalCommand.definition,
+        ServeCommand.definition,
         ExitCommand.definition,
     ]
 

@@ -45,11 +45,12 @@ final class EvalCommandTests: XCTestCase {
         XCTAssertEqual(Set(written.metrics.map(\.name)), ["loss", "perplexity", "completion_loss", "completion_perplexity"])
     }
 
-    func testCompareBaseAndAdapter() throws {
-        let folder = try temporaryFolder(self)
+    /// A LoRA adapter on the tiny model with random B (so it changes the outputs).
+    func makeAdapter(in folder: URL) throws -> URL {
         let adapter = folder.appendingPathComponent("adapter")
         let network = try loadCausalLM(try ModelCheckpoint.load(from: URL(fileURLWithPath: model)))
-        let config = LoRAConfig(r: 4, alpha: 8)
+        var config = LoRAConfig(r: 4, alpha: 8)
+        config.baseModelNameOrPath = model
         try applyLoRA(config, to: network)
         var generator = SeededGenerator(seed: 3)
         for (_, layer) in loraLayers(of: network) {
@@ -58,7 +59,12 @@ final class EvalCommandTests: XCTestCase {
             }
         }
         try AdapterFiles.save(network, config: config, to: adapter)
+        return adapter
+    }
 
+    func testCompareBaseAndAdapter() throws {
+        let folder = try temporaryFolder(self)
+        let adapter = try makeAdapter(in: folder)
         let out = folder.appendingPathComponent("eval")
         let shell = ShellHarness()
         XCTAssertNil(shell.run("eval \(data) model=\(model) adapter=\(adapter.path) compare=base metrics=exact_match max_new_tokens=4 out=\(out.path)"))
@@ -79,5 +85,15 @@ final class EvalCommandTests: XCTestCase {
     func testCompareNeedsAnAdapter() {
         let error = ShellHarness().run("eval \(data) model=\(model) compare=base")
         XCTAssertTrue(error?.contains("adapter=DIR") ?? false, error ?? "no error")
+    }
+
+    func testAnAdapterFolderNamesItsBase() throws {
+        let adapter = try makeAdapter(in: try temporaryFolder(self))
+        let served = try InferenceModel.load(model: adapter)
+        let explicit = try InferenceModel.load(model: URL(fileURLWithPath: model), adapter: adapter)
+        XCTAssertEqual(served.name, "tiny-chat+adapter")
+        XCTAssertFalse(loraLayers(of: served.network).isEmpty)
+        let ids = served.encodePrompt("Say hello")
+        XCTAssertEqual(served.network.logits(ModelInput(row: ids)).scalars, explicit.network.logits(ModelInput(row: ids)).scalars)
     }
 }

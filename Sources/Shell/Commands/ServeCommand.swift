@@ -10,7 +10,7 @@ enum ServeCommand {
         spec: CommandSpec(
             verb: "serve",
             summary: "Serve a model (and adapter) over HTTP: /generate, OpenAI-compatible /v1/completions and /v1/chat/completions (stream=true as server-sent events), /v1/models, /health. Ctrl-C stops it.",
-            positionals: [.required("model", .existingPath, "An HF model folder or a .gguf file.")],
+            positionals: [.required("model", .existingPath, "An HF model folder, a .gguf file, or an adapter folder (its base from adapter_config.json).")],
             options: [
                 .optional("adapter", .existingPath, "A PEFT adapter folder to apply."),
                 .optional("template", .string, "Prompt template for /generate: a built-in name or a template file (default: chat when the model has a chat template, else alpaca)."),

@@ -25,15 +25,15 @@ struct CompletionShape: Sendable {
     }
 
     /// The whole answer with its usage counts.
-    func whole(text: String, generation: Generation) -> JSONField {
+    func whole(_ generation: Generation) -> JSONField {
         let usage = JSONField.object(["prompt_tokens": .int(generation.promptTokens),
                                       "completion_tokens": .int(generation.tokens.count),
                                       "total_tokens": .int(generation.promptTokens + generation.tokens.count)])
         var choice: [String: JSONField] = ["index": .int(0), "finish_reason": .string(finishReason(generation.finishReason))]
         if chat {
-            choice["message"] = .object(["role": .string("assistant"), "content": .string(text)])
+            choice["message"] = .object(["role": .string("assistant"), "content": .string(generation.text)])
         } else {
-            choice["text"] = .string(text)
+            choice["text"] = .string(generation.text)
             choice["logprobs"] = .null
         }
         return envelope(object: chat ? "chat.completion" : "text_completion", choice: choice, usage: usage)

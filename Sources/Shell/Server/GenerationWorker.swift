@@ -11,8 +11,10 @@ final class CancellationFlag: @unchecked Sendable {
     var isCancelled: Bool { lock.withLock { cancelled } }
 }
 
-/// What a queued generation reports back, in order: text pieces, then one `finished`.
+/// What a queued generation reports back, in order: `started` (it left the queue), text
+/// pieces, then one `finished`.
 enum GenerationEvent: Sendable {
+    case started
     case text(String)
     case finished(Generation)
 }
@@ -69,6 +71,7 @@ final class GenerationWorker: @unchecked Sendable {
             defer { continuation.finish() }
             // A job whose client left while it waited never runs.
             guard !cancellation.isCancelled else { count(cancelled: true); return }
+            continuation.yield(.started)
             let generation = generate(model.network, tokenizer: model.tokenizer, prompt: prompt, options: options) { piece in
                 if cancellation.isCancelled { return false }
                 continuation.yield(.text(piece))

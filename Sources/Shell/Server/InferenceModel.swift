@@ -46,7 +46,17 @@ final class InferenceModel: @unchecked Sendable {
     /// Loads `model` (an HF folder or a .gguf file) and, when given, applies the PEFT adapter
     /// in `adapter`. `template` names the prompt template (a built-in or a template file);
     /// without one, `chat` when the tokenizer has a chat template, else `alpaca`.
+    /// `model` may also be an adapter folder: its base comes from `base_model_name_or_path`.
     static func load(model: URL, adapter: URL? = nil, template: String? = nil, name: String? = nil) throws -> InferenceModel {
+        if adapter == nil, FileManager.default.fileExists(atPath: model.appendingPathComponent(AdapterFiles.configName).path) {
+            guard let base = try AdapterFiles.loadConfig(from: model).baseModelNameOrPath, !base.isEmpty else {
+                throw LoRAError.adapter(file: model.appendingPathComponent(AdapterFiles.configName).path,
+                                        reason: "no base_model_name_or_path: give the base model and adapter=\(model.path)")
+            }
+            let baseURL = base.hasPrefix("/") ? URL(fileURLWithPath: base) : model.appendingPathComponent(base)
+            let resolved = FileManager.default.fileExists(atPath: baseURL.path) ? baseURL : URL(fileURLWithPath: base)
+            return try load(model: resolved, adapter: model, template: template, name: name)
+        }
         let checkpoint = try ModelCheckpoint.load(from: model)
         let network = try loadCausalLM(checkpoint)
         if let adapter { try AdapterFiles.load(into: network, from: adapter) }

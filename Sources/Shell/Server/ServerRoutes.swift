@@ -35,11 +35,11 @@ struct ServerRoutes: Sendable {
         let sampling = try decodeBody(SamplingFields.self, from: bytes)
         guard sampling.stream != true else { throw APIError.badRequest("/generate does not stream: use /v1/completions") }
         let prompt = try render { try model.instructionPrompt(instruction: fields.instruction, input: fields.input ?? "") }
-        let (text, generation, queueSeconds) = try await collect(
+        let (generation, queueSeconds) = try await collect(
             try start(prompt: prompt, options: try sampling.options(defaults: model.defaults, cap: configuration.maxTokensCap)))
         let tokensPerSecond = generation.decodeSeconds > 0 ? Double(generation.tokens.count) / generation.decodeSeconds : 0
         return try json(.object([
-            "output": .string(text), "finish_reason": .string(finishReason(generation.finishReason)),
+            "output": .string(generation.text), "finish_reason": .string(finishReason(generation.finishReason)),
             "prompt_tokens": .int(generation.promptTokens), "completion_tokens": .int(generation.tokens.count),
             "timing": .object(["queue_seconds": .double(queueSeconds), "prefill_seconds": .double(generation.prefillSeconds),
                                "decode_seconds": .double(generation.decodeSeconds),
@@ -63,8 +63,8 @@ struct ServerRoutes: Sendable {
         let job = try start(prompt: prompt, options: options)
         let shape = CompletionShape(chat: chat, model: model.name)
         guard sampling.stream == true else {
-            let (text, generation, _) = try await collect(job)
-            return try json(shape.whole(text: text, generation: generation))
+            let (generation, _) = try await collect(job)
+            return try json(shape.whole(generation))
         }
         let body = ResponseBody { writer in
             var finished = false
@@ -73,6 +73,7 @@ struct ServerRoutes: Sendable {
             var streamed = ""
             for await event in job.events {
                 switch event {
+                case .started: break
                 case let .text(piece):
                     streamed += piece
                     try await writer.write(shape.event(delta: piece))
@@ -122,23 +123,22 @@ struct ServerRoutes: Sendable {
     }
 
     /// Waits for a queued generation; leaving early (the client went away) cancels it.
-    private func collect(_ job: QueuedGeneration) async throws -> (String, Generation, Double) {
+    private func collect(_ job: QueuedGeneration) async throws -> (Generation, Double) {
         let queued = Date()
         var started: Date?
-        var text = ""
         var result: Generation?
         await withTaskCancellationHandler {
             for await event in job.events {
-                if started == nil { started = Date() }
                 switch event {
-                case let .text(piece): text += piece
+                case .started: started = Date()
+                case .text: break
                 case let .finished(generation): result = generation
                 }
             }
         } onCancel: { job.cancellation.cancel() }
         guard let result else { throw APIError(status: .serviceUnavailable, message: "the server is shutting down") }
-        let queueSeconds = max(0, (started ?? queued).timeIntervalSince(queued) - result.prefillSeconds - result.decodeSeconds)
-        return (result.text, result, queueSeconds)
+        let queueSeconds = (started ?? queued).timeIntervalSince(queued)
+        return (result, queueSeconds)
     }
 }
 

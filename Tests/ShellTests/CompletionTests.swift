@@ -17,7 +17,7 @@ final class CompletionTests: XCTestCase {
     }
 
     func testVerbsAndAliases() {
-        XCTAssertEqual(texts("", "e"), ["echo", "exit"])
+        XCTAssertEqual(texts("", "e"), ["echo", "eval", "exit"])
         XCTAssertEqual(texts("", "q"), ["quit"])
         XCTAssertEqual(completer.complete(before: "", word: "he"), [Completion(text: "help", appendsSpace: true)])
     }

@@ -27,8 +27,13 @@ final class RawHTTPConnection {
 
     deinit { disconnect() }
 
-    /// Closes the socket (a client that goes away).
-    func disconnect() {
+    /// Closes the socket (a client that goes away); with `reset`, abruptly (RST, as when a
+    /// client process dies), so the server's connection closes at once instead of half-closing.
+    func disconnect(reset: Bool = false) {
+        if isOpen && reset {
+            var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
+            setsockopt(fd, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
+        }
         if isOpen { close(fd) }
         isOpen = false
     }

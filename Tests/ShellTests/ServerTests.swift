@@ -238,7 +238,7 @@ final class ServerTests: XCTestCase {
                                          headers: Self.auth.merging(["Content-Type": "application/json"]) { a, _ in a }))
         waitUntil("the stream request is queued") { Self.server.worker.counts.queued == 1 }
         _ = try connection.receive()  // the head and the opening chunk
-        connection.disconnect()
+        connection.disconnect(reset: true)
         Thread.sleep(forTimeInterval: 0.2)
         release.signal()
         waitUntil("the generation is cancelled") { Self.server.worker.counts.cancelled == before + 1 }

@@ -9,8 +9,8 @@ struct ServerRoutes: Sendable {
     let worker: GenerationWorker
     let configuration: InferenceServer.Configuration
 
-    func router() -> Router<BasicRequestContext> {
-        let router = Router()
+    func router() -> Router<ServeRequestContext> {
+        let router = Router(context: ServeRequestContext.self)
         router.add(middleware: JSONErrorMiddleware())
         if let token = configuration.token { router.add(middleware: BearerTokenMiddleware(token: token)) }
         router.get("/health") { _, _ in
@@ -22,21 +22,22 @@ struct ServerRoutes: Sendable {
             try json(.object(["object": .string("list"), "data": .array([.object([
                 "id": .string(model.name), "object": .string("model"), "created": .int(0), "owned_by": .string("sft")])])]))
         }
-        router.post("/generate") { request, _ in try await generateInstruction(request) }
-        router.post("/v1/completions") { request, _ in try await complete(request, chat: false) }
-        router.post("/v1/chat/completions") { request, _ in try await complete(request, chat: true) }
+        router.post("/generate") { request, context in try await generateInstruction(request, context) }
+        router.post("/v1/completions") { request, context in try await complete(request, context, chat: false) }
+        router.post("/v1/chat/completions") { request, context in try await complete(request, context, chat: true) }
         return router
     }
 
     /// `{"instruction", "input"}` through the prompt template -> `{"output", token counts, timing}`.
-    private func generateInstruction(_ request: Request) async throws -> Response {
+    private func generateInstruction(_ request: Request, _ context: ServeRequestContext) async throws -> Response {
         let bytes = try await body(of: request)
         let fields = try decodeBody(InstructionRequest.self, from: bytes)
         let sampling = try decodeBody(SamplingFields.self, from: bytes)
         guard sampling.stream != true else { throw APIError.badRequest("/generate does not stream: use /v1/completions") }
         let prompt = try render { try model.instructionPrompt(instruction: fields.instruction, input: fields.input ?? "") }
         let (generation, queueSeconds) = try await collect(
-            try start(prompt: prompt, options: try sampling.options(defaults: model.defaults, cap: configuration.maxTokensCap)))
+            try start(prompt: prompt, options: try sampling.options(defaults: model.defaults, cap: configuration.maxTokensCap),
+                      context: context))
         let tokensPerSecond = generation.decodeSeconds > 0 ? Double(generation.tokens.count) / generation.decodeSeconds : 0
         return try json(.object([
             "output": .string(generation.text), "finish_reason": .string(finishReason(generation.finishReason)),
@@ -48,7 +49,7 @@ struct ServerRoutes: Sendable {
     }
 
     /// OpenAI's completions and chat completions, whole or streamed as server-sent events.
-    private func complete(_ request: Request, chat: Bool) async throws -> Response {
+    private func complete(_ request: Request, _ context: ServeRequestContext, chat: Bool) async throws -> Response {
         let bytes = try await body(of: request)
         let sampling = try decodeBody(SamplingFields.self, from: bytes)
         let prompt: String
@@ -60,7 +61,7 @@ struct ServerRoutes: Sendable {
             prompt = try decodeBody(CompletionRequest.self, from: bytes).prompt
         }
         let options = try sampling.options(defaults: model.defaults, cap: configuration.maxTokensCap)
-        let job = try start(prompt: prompt, options: options)
+        let job = try start(prompt: prompt, options: options, context: context)
         let shape = CompletionShape(chat: chat, model: model.name)
         guard sampling.stream == true else {
             let (generation, _) = try await collect(job)
@@ -108,17 +109,19 @@ struct ServerRoutes: Sendable {
     }
 
     /// Tokenizes, checks the prompt fits the context, and queues the generation (503 when full).
-    private func start(prompt: String, options: SamplingOptions) throws -> QueuedGeneration {
+    /// The connection closing (the client went away) cancels it, queued or running.
+    private func start(prompt: String, options: SamplingOptions, context: ServeRequestContext) throws -> QueuedGeneration {
         let ids = model.encodePrompt(prompt)
-        let context = model.network.config.maxPositionEmbeddings
+        let window = model.network.config.maxPositionEmbeddings
         guard !ids.isEmpty else { throw APIError.badRequest("the prompt is empty") }
-        guard ids.count < context else {
-            throw APIError.badRequest("the prompt has \(ids.count) tokens; the model's context is \(context)")
+        guard ids.count < window else {
+            throw APIError.badRequest("the prompt has \(ids.count) tokens; the model's context is \(window)")
         }
         guard let job = worker.submit(prompt: ids, options: options) else {
             throw APIError(status: .serviceUnavailable,
                            message: "the server is busy: \(configuration.queueCapacity) requests are already waiting; retry later")
         }
+        context.channel.closeFuture.whenComplete { _ in job.cancellation.cancel() }
         return job
     }
 
@@ -139,6 +142,18 @@ struct ServerRoutes: Sendable {
         guard let result else { throw APIError(status: .serviceUnavailable, message: "the server is shutting down") }
         let queueSeconds = (started ?? queued).timeIntervalSince(queued)
         return (result, queueSeconds)
+    }
+}
+
+/// The request context of `sft serve`: Hummingbird's, plus the connection, whose closing
+/// cancels the request's generation.
+struct ServeRequestContext: RequestContext {
+    var coreContext: CoreRequestContextStorage
+    let channel: any Channel
+
+    init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        channel = source.channel
     }
 }
 

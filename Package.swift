@@ -17,6 +17,9 @@ let package = Package(
         .trait(name: "PythonBridge", description: "Import pickled PyTorch checkpoints through embedded CPython"),
         .default(enabledTraits: ["PythonBridge"]),
     ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+    ],
     targets: [
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
                        providers: [.apt(["libopenblas-dev"])]),
@@ -29,7 +32,7 @@ let package = Package(
                 dependencies: ["Runtime", .target(name: "CPython", condition: .when(traits: ["PythonBridge"]))],
                 swiftSettings: isa),
         .executableTarget(name: "Shell",
-                          dependencies: ["Runtime", "CEditLine",
+                          dependencies: ["Runtime", "CEditLine", .product(name: "Hummingbird", package: "hummingbird"),
                                          .target(name: "PyBridge", condition: .when(traits: ["PythonBridge"]))],
                           swiftSettings: isa),
         .target(name: "TestSupport", path: "Tests/TestSupport"),

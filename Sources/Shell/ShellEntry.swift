@@ -11,6 +11,7 @@ enum ShellEntry {
                sft run RECIPE [--step] [key=value ...] run a recipe; overrides replace its set values
                sft notebook run NB.ipynb [-o OUT]     execute a notebook's cells, write it with outputs
                sft help [VERB]                        the commands, or one command's arguments
+               sft VERB [args ...]                    one command, e.g. sft serve MODEL port=8080
                sft bench [NAME ...]                   microbenchmarks
                sft --version
         """
@@ -36,8 +37,15 @@ enum ShellEntry {
             let words = arguments.dropFirst().map { "'\($0.replacingOccurrences(of: "'", with: ""))'" }
             if words.isEmpty { output.line(usage + "\n") }
             return run(["help"] + words, file: "<command line>", context: context)
+        case _ where CommandRegistry.all.contains { $0.spec.verb == first || $0.spec.aliases.contains(first) }:
+            // `sft serve MODEL port=8080`, `sft eval DATA model=...`: one command from the argv.
+            Interrupt.install()
+            Interrupt.setCommandRunning(true)
+            let context = CommandContext(output: output, reader: PipedLineReader())
+            return run(arguments.map(commandWord), file: "<command line>", context: context)
         default:
-            let hint = closestWord(to: first, in: ["run", "notebook", "help", "bench", "version"]).map { " (did you mean '\($0)'?)" } ?? ""
+            let verbs = ["run", "notebook", "help", "bench", "version"] + CommandRegistry.all.map(\.spec.verb)
+            let hint = closestWord(to: first, in: verbs).map { " (did you mean '\($0)'?)" } ?? ""
             output.error("sft: unknown command '\(first)'\(hint)\n\(usage)")
             return 2
         }
@@ -86,6 +94,25 @@ enum ShellEntry {
             output.error(String(describing: error))
             return 1
         }
+    }
+
+    /// A word the system shell already split, written back in the command language: as it is
+    /// when it has nothing the language would read specially, else its value quoted (a
+    /// `key=value` keeps its key unquoted, so options still bind).
+    static func commandWord(_ word: String) -> String {
+        let plain = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./:,=+@%~-")
+        if word.allSatisfy({ plain.contains($0) }) && !word.isEmpty { return word }
+        if let equals = word.firstIndex(of: "="), isName(String(word[..<equals]), allowDash: false) {
+            return String(word[...equals]) + quoted(String(word[word.index(after: equals)...]))
+        }
+        return quoted(word)
+    }
+
+    private static func quoted(_ text: String) -> String {
+        if !text.contains("'") { return "'" + text + "'" }
+        let escaped = text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+            .replacingOccurrences(of: "$", with: "\\$")
+        return "\"" + escaped + "\""
     }
 
     /// Runs one command given as words (already split by the system shell).

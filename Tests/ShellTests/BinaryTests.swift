@@ -22,6 +22,17 @@ final class BinaryTests: XCTestCase {
         XCTAssertEqual(try runSFT([], stdin: "echo x\n").status, 0)
     }
 
+    /// `sft VERB ...` runs one command; words the system shell split keep their meaning
+    /// (spaces and quotes inside a word, lists after `key=`), and a typo is caught.
+    func testOneCommandFromTheCommandLine() throws {
+        let result = try runSFT(["echo", "two words", "it's", "list=a,b", "$HOME"])
+        XCTAssertEqual(result.stdout, "two words it's list=a,b $HOME\n")
+        XCTAssertEqual(result.status, 0)
+        let typo = try runSFT(["ecoh", "x"])
+        XCTAssertEqual(typo.status, 2)
+        XCTAssertTrue(typo.stderr.contains("did you mean 'echo'"), typo.stderr)
+    }
+
     func testRunRecipeWithOverrides() throws {
         let folder = try temporaryFolder(self)
         let recipe = try writeFile("""

@@ -17,7 +17,7 @@ final class CompletionTests: XCTestCase {
     }
 
     func testVerbsAndAliases() {
-        XCTAssertEqual(texts("", "e"), ["echo", "exit", "export"])
+        XCTAssertEqual(texts("", "e"), ["echo", "eval", "exit", "export"])
         XCTAssertEqual(texts("", "q"), ["quit"])
         XCTAssertEqual(completer.complete(before: "", word: "he"), [Completion(text: "help", appendsSpace: true)])
     }

@@ -29,6 +29,8 @@ enum CommandRegistry {
         AdapterCommand.load,
         MergeCommand.definition,
         ExportCommand.definition,
+        EvalCommand.definition,
+        ServeCommand.definition,
         ExitCommand.definition,
     ]
 

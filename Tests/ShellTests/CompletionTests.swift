@@ -18,7 +18,7 @@ final class CompletionTests: XCTestCase {
 
     func testVerbsAndAliases() {
         XCTAssertEqual(texts("", "e"), ["echo", "eval", "exit", "export"])
-        XCTAssertEqual(texts("", "q"), ["quit"])
+        XCTAssertEqual(texts("", "q"), ["quantize", "quit"])
         XCTAssertEqual(completer.complete(before: "", word: "he"), [Completion(text: "help", appendsSpace: true)])
     }
 

@@ -21,6 +21,7 @@ enum CommandRegistry {
         DataCommand.split,
         DataCommand.show,
         DataCommand.stats,
+        QuantizeCommand.definition,
         LoraCommand.definition,
         TrainCommand.definition,
         GenerateCommand.definition,

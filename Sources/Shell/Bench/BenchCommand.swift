@@ -1,7 +1,49 @@
-/// `sft bench [name ...]`: the microbenchmarks behind `make bench` (scripts/bench/run).
+import Foundation
+import Runtime
+
+/// `sft bench [peak|matmul|attention|xent ...] [--threads N]`: the microbenchmarks behind
+/// `make bench` (scripts/bench/run). With no names it runs them all. Figures are meant to be
+/// compared as ratios inside one run (the host is shared); performance is never asserted.
 enum BenchCommand {
+    static let usage = """
+        usage: sft bench [peak|matmul|attention|xent ...] [--threads N]
+          peak       fp32 FMA peak of this machine, 1 and N threads
+          matmul     GFLOP/s of the Linear shapes of a 135M model and GPT-2 124M, vs the peak
+          attention  causal/packed attention forward and backward, vs the naive twin
+          xent       fused output projection + cross-entropy, vs the naive twin
+          --threads  the most threads to use (default: SFT_THREADS or the core count)
+        """
+
     static func main(_ arguments: [String]) -> Int32 {
-        print("sft bench: no benchmarks yet")
+        var names: [String] = []
+        var threads = ThreadPolicy.maxThreads
+        var rest = arguments[...]
+        while let argument = rest.popFirst() {
+            switch argument {
+            case "--threads":
+                guard let value = rest.popFirst().flatMap({ Int($0) }), value >= 1 else {
+                    print("sft bench: --threads needs a positive integer\n\(usage)")
+                    return 2
+                }
+                threads = value
+            case "peak", "matmul", "attention", "xent":
+                names.append(argument)
+            case "-h", "--help", "help":
+                print(usage)
+                return 0
+            default:
+                print("sft bench: unknown benchmark '\(argument)'\n\(usage)")
+                return 2
+            }
+        }
+        if names.isEmpty { names = ["peak", "matmul", "attention", "xent"] }
+        let saved = ThreadPolicy.maxThreads
+        defer { ThreadPolicy.setMaxThreads(saved) }
+        print(BenchReport.header(threads: threads))
+        if names.contains("peak") { print(PeakMeasurement.run(threads: threads).table()) }
+        if names.contains("matmul") { print(MatmulBench.run(threads: threads)) }
+        if names.contains("attention") { print(AttentionBench.run(threads: threads)) }
+        if names.contains("xent") { print(CrossEntropyBench.run(threads: threads)) }
         return 0
     }
 }

@@ -18,11 +18,11 @@ let attentionRowBlock = 64
 
 /// For each token, the first position of its batch row with the same sequence id: [B*T].
 /// Without ids every token's sequence starts at 0.
-private func firstSameSequence(_ sequenceIds: UnsafePointer<Int32>?, B: Int, T: Int) -> [Int] {
+private func firstSameSequence(_ sequenceIds: UnsafePointer<Int>?, B: Int, T: Int) -> [Int] {
     guard let ids = sequenceIds else { return [Int](repeating: 0, count: B * T) }
     var first = [Int](repeating: 0, count: B * T)
     for b in 0..<B {
-        var seen: [Int32: Int] = [:]
+        var seen: [Int: Int] = [:]
         for t in 0..<T {
             let id = ids[b * T + t]
             if let start = seen[id] { first[b * T + t] = start } else { seen[id] = t; first[b * T + t] = t }
@@ -47,7 +47,7 @@ private struct AttentionBlock {
 /// row is [width] for keys c0..<c0+width.
 @inline(__always)
 private func maskRow(_ row: UnsafeMutablePointer<Float>, t: Int, block: AttentionBlock,
-                     ids: UnsafePointer<Int32>?, rowBase: Int) {
+                     ids: UnsafePointer<Int>?, rowBase: Int) {
     for j in (t + 1 - block.c0)..<block.width { row[j] = -.infinity }
     guard let ids else { return }
     let own = ids[rowBase + t]
@@ -69,7 +69,7 @@ private struct AttentionGeometry {
     let scale: Float
     let ldq: Int, ldk: Int, group: Int
 
-    init(_ name: String, sequenceIds: UnsafePointer<Int32>?, B: Int, T: Int, nHead: Int, nKV: Int, headDim: Int) {
+    init(_ name: String, sequenceIds: UnsafePointer<Int>?, B: Int, T: Int, nHead: Int, nKV: Int, headDim: Int) {
         checkAttentionShapes(name, B: B, T: T, nHead: nHead, nKV: nKV, headDim: headDim)
         first = firstSameSequence(sequenceIds, B: B, T: T)
         scale = 1 / Float(headDim).squareRoot()
@@ -87,7 +87,7 @@ private func checkAttentionShapes(_ name: String, B: Int, T: Int, nHead: Int, nK
 /// k, v [B,T,nKV,headDim], sequenceIds [B,T] or nil. Softmax scale is 1/sqrt(headDim).
 public func attentionForward(_ out: UnsafeMutablePointer<Float>, _ lse: UnsafeMutablePointer<Float>,
                              _ q: UnsafePointer<Float>, _ k: UnsafePointer<Float>, _ v: UnsafePointer<Float>,
-                             sequenceIds: UnsafePointer<Int32>?, B: Int, T: Int, nHead: Int, nKV: Int, headDim: Int) {
+                             sequenceIds: UnsafePointer<Int>?, B: Int, T: Int, nHead: Int, nKV: Int, headDim: Int) {
     let geometry = AttentionGeometry("attentionForward", sequenceIds: sequenceIds, B: B, T: T, nHead: nHead, nKV: nKV,
                                      headDim: headDim)
     let (first, scale, ldq, ldk, group) = (geometry.first, geometry.scale, geometry.ldq, geometry.ldk, geometry.group)
@@ -108,8 +108,7 @@ public func attentionForward(_ out: UnsafeMutablePointer<Float>, _ lse: UnsafeMu
                     maskRow(row, t: r0 + i, block: block, ids: sequenceIds, rowBase: b * T)
                     let m = vectorMax(row, block.width)
                     let sum = vectorExpShifted(row, block.width, shift: m)
-                    let inverse = 1 / sum
-                    for j in 0..<block.width { row[j] *= inverse }
+                    vectorScale(row, block.width, 1 / sum)
                     lse[(b * nHead + h) * T + r0 + i] = m + log(sum)
                 }
                 ThreadPolicy.prepareBLAS(m: block.rows, n: headDim, k: block.width)
@@ -123,52 +122,69 @@ public func attentionForward(_ out: UnsafeMutablePointer<Float>, _ lse: UnsafeMu
 
 /// Backward of `attentionForward`: dq += dL/dq, dk += dL/dk, dv += dL/dv given dOut.
 /// dq, dOut, q [B,T,nHead,headDim]; dk, dv, k, v [B,T,nKV,headDim]; lse [B,nHead,T] from the
-/// forward; sequenceIds as in the forward. Work is split by (batch, kv head) so the heads that
-/// share a key/value head accumulate into it on one thread.
+/// forward; sequenceIds as in the forward. Work is split by (batch, query head), so grouped-query
+/// models keep both cores busy (9 tasks for SmolLM2 rather than 3 KV heads): each head writes
+/// its own dK, dV slices [T,headDim] in scratch, summed into dk, dv per group afterwards.
 public func attentionBackward(_ dq: UnsafeMutablePointer<Float>, _ dk: UnsafeMutablePointer<Float>,
                               _ dv: UnsafeMutablePointer<Float>, _ dOut: UnsafePointer<Float>,
                               _ q: UnsafePointer<Float>, _ k: UnsafePointer<Float>, _ v: UnsafePointer<Float>,
-                              _ lse: UnsafePointer<Float>, sequenceIds: UnsafePointer<Int32>?,
+                              _ lse: UnsafePointer<Float>, sequenceIds: UnsafePointer<Int>?,
                               B: Int, T: Int, nHead: Int, nKV: Int, headDim: Int) {
     let geometry = AttentionGeometry("attentionBackward", sequenceIds: sequenceIds, B: B, T: T, nHead: nHead, nKV: nKV,
                                      headDim: headDim)
     let (first, scale, ldq, ldk, group) = (geometry.first, geometry.scale, geometry.ldq, geometry.ldk, geometry.group)
-    ThreadPolicy.parallelFor(B * nKV) { tasks in
+    // headKV [2, B, nHead, T, headDim]: each query head's share of dK, then of dV.
+    let headSlice = T * headDim, headKVCount = B * nHead * headSlice
+    let headKV = UnsafeMutablePointer<Float>.allocate(capacity: 2 * headKVCount)
+    defer { headKV.deallocate() }
+    headKV.initialize(repeating: 0, count: 2 * headKVCount)
+    ThreadPolicy.parallelFor(B * nHead) { tasks in
         let probabilities = UnsafeMutablePointer<Float>.allocate(capacity: attentionRowBlock * T)
         let dScores = UnsafeMutablePointer<Float>.allocate(capacity: attentionRowBlock * T)
         defer { probabilities.deallocate(); dScores.deallocate() }
         for task in tasks {
-            let b = task / nKV, g = task % nKV
+            let b = task / nHead, h = task % nHead, g = h / group
             let K = k + b * T * ldk + g * headDim, Vg = v + b * T * ldk + g * headDim
-            let dK = dk + b * T * ldk + g * headDim, dV = dv + b * T * ldk + g * headDim
-            for h in (g * group)..<((g + 1) * group) {
-                let Q = q + b * T * ldq + h * headDim, dQ = dq + b * T * ldq + h * headDim
-                let dO = dOut + b * T * ldq + h * headDim
-                for r0 in stride(from: 0, to: T, by: attentionRowBlock) {
-                    let block = AttentionBlock(b: b, r0: r0, T: T, first: first)
-                    let (rows, width, c0) = (Int32(block.rows), Int32(block.width), block.c0)
-                    blockScores(probabilities, Q, ldq: ldq, K, ldk: ldk, block, headDim: headDim, scale: scale)
-                    // dP [rows, width] = dO V^T
-                    ThreadPolicy.prepareBLAS(m: block.rows, n: block.width, k: headDim)
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, width, Int32(headDim), 1,
-                                dO + r0 * ldq, Int32(ldq), Vg + c0 * ldk, Int32(ldk), 0, dScores, width)
-                    for i in 0..<block.rows {
-                        let p = probabilities + i * block.width, d = dScores + i * block.width
-                        maskRow(p, t: r0 + i, block: block, ids: sequenceIds, rowBase: b * T)
-                        vectorExpShifted(p, block.width, shift: lse[(b * nHead + h) * T + r0 + i])
-                        // dS = P * (dP - sum_j P dP) * scale
-                        let rowDot = vectorDot(p, d, block.width)
-                        for j in 0..<block.width { d[j] = p[j] * (d[j] - rowDot) * scale }
-                    }
-                    ThreadPolicy.prepareBLAS(m: block.rows, n: headDim, k: block.width)
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, Int32(headDim), width, 1,
-                                dScores, width, K + c0 * ldk, Int32(ldk), 1, dQ + r0 * ldq, Int32(ldq))
-                    ThreadPolicy.prepareBLAS(m: block.width, n: headDim, k: block.rows)
-                    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, width, Int32(headDim), rows, 1,
-                                dScores, width, Q + r0 * ldq, Int32(ldq), 1, dK + c0 * ldk, Int32(ldk))
-                    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, width, Int32(headDim), rows, 1,
-                                probabilities, width, dO + r0 * ldq, Int32(ldq), 1, dV + c0 * ldk, Int32(ldk))
+            let dK = headKV + task * headSlice, dV = headKV + headKVCount + task * headSlice
+            let Q = q + b * T * ldq + h * headDim, dQ = dq + b * T * ldq + h * headDim
+            let dO = dOut + b * T * ldq + h * headDim
+            let hd = Int32(headDim)
+            for r0 in stride(from: 0, to: T, by: attentionRowBlock) {
+                let block = AttentionBlock(b: b, r0: r0, T: T, first: first)
+                let (rows, width, c0) = (Int32(block.rows), Int32(block.width), block.c0)
+                blockScores(probabilities, Q, ldq: ldq, K, ldk: ldk, block, headDim: headDim, scale: scale)
+                // dP [rows, width] = dO V^T
+                ThreadPolicy.prepareBLAS(m: block.rows, n: block.width, k: headDim)
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, width, hd, 1,
+                            dO + r0 * ldq, Int32(ldq), Vg + c0 * ldk, Int32(ldk), 0, dScores, width)
+                for i in 0..<block.rows {
+                    let p = probabilities + i * block.width, d = dScores + i * block.width
+                    maskRow(p, t: r0 + i, block: block, ids: sequenceIds, rowBase: b * T)
+                    vectorExpShifted(p, block.width, shift: lse[(b * nHead + h) * T + r0 + i])
+                    // dS = P * (dP - sum_j P dP) * scale
+                    let rowDot = vectorDot(p, d, block.width)
+                    for j in 0..<block.width { d[j] = p[j] * (d[j] - rowDot) * scale }
                 }
+                // dQ[rows] += dS K ; dK[c0..] += dS^T Q ; dV[c0..] += P^T dO
+                ThreadPolicy.prepareBLAS(m: block.rows, n: headDim, k: block.width)
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, hd, width, 1,
+                            dScores, width, K + c0 * ldk, Int32(ldk), 1, dQ + r0 * ldq, Int32(ldq))
+                ThreadPolicy.prepareBLAS(m: block.width, n: headDim, k: block.rows)
+                cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, width, hd, rows, 1,
+                            dScores, width, Q + r0 * ldq, Int32(ldq), 1, dK + c0 * headDim, hd)
+                cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, width, hd, rows, 1,
+                            probabilities, width, dO + r0 * ldq, Int32(ldq), 1, dV + c0 * headDim, hd)
+            }
+        }
+    }
+    // dk[b,t,g] += sum over the group's heads h of headKV[0,b,h,t]; the same for dv.
+    ThreadPolicy.parallelFor(B * T, grain: 64) { tokens in
+        for bt in tokens {
+            let b = bt / T, t = bt % T
+            for h in 0..<nHead {
+                let slice = (b * nHead + h) * headSlice + t * headDim, target = bt * ldk + (h / group) * headDim
+                vectorAxpy(dk + target, 1, headKV + slice, headDim)
+                vectorAxpy(dv + target, 1, headKV + headKVCount + slice, headDim)
             }
         }
     }

@@ -6,7 +6,7 @@ import Foundation
 /// returns out [B,T,nHead,headDim] and lse [B,nHead,T].
 @inlinable
 public func attentionReferenceForward<F: BinaryFloatingPoint>(
-    q: [F], k: [F], v: [F], sequenceIds: [Int32]?, B: Int, T: Int, nHead: Int, nKV: Int, headDim: Int
+    q: [F], k: [F], v: [F], sequenceIds: [Int]?, B: Int, T: Int, nHead: Int, nKV: Int, headDim: Int
 ) -> (out: [F], lse: [F]) {
     var out = [F](repeating: 0, count: B * T * nHead * headDim)
     var lse = [F](repeating: 0, count: B * nHead * T)
@@ -28,7 +28,7 @@ public func attentionReferenceForward<F: BinaryFloatingPoint>(
 /// [B,T,nHead,headDim]. Recomputes the probabilities; writes fresh arrays (no accumulation).
 @inlinable
 public func attentionReferenceBackward<F: BinaryFloatingPoint>(
-    dOut: [F], q: [F], k: [F], v: [F], sequenceIds: [Int32]?, B: Int, T: Int, nHead: Int, nKV: Int, headDim: Int
+    dOut: [F], q: [F], k: [F], v: [F], sequenceIds: [Int]?, B: Int, T: Int, nHead: Int, nKV: Int, headDim: Int
 ) -> (dq: [F], dk: [F], dv: [F]) {
     var dq = [F](repeating: 0, count: q.count), dk = [F](repeating: 0, count: k.count), dv = [F](repeating: 0, count: v.count)
     let scale = 1 / F(Double(headDim).squareRoot())
@@ -63,7 +63,7 @@ public func attentionReferenceBackward<F: BinaryFloatingPoint>(
 /// Softmax weights [t+1] of query (b, h, t) over keys 0...t (masked ones 0) and their log-sum-exp.
 @inlinable
 func referenceProbabilities<F: BinaryFloatingPoint>(
-    q: [F], k: [F], sequenceIds: [Int32]?, b: Int, h: Int, t: Int, T: Int, nHead: Int, nKV: Int, headDim: Int, scale: F
+    q: [F], k: [F], sequenceIds: [Int]?, b: Int, h: Int, t: Int, T: Int, nHead: Int, nKV: Int, headDim: Int, scale: F
 ) -> (weights: [F], lse: F) {
     var scores = [F?](repeating: nil, count: t + 1)
     for j in 0...t {

@@ -77,6 +77,26 @@ func vectorExpShifted(_ x: UnsafeMutablePointer<Float>, _ n: Int, shift: Float, 
     return sum
 }
 
+/// Sum of exp(x[i] - shift) for i in 0..<n, leaving x as it is.
+func vectorSumExpShifted(_ x: UnsafePointer<Float>, _ n: Int, shift: Float) -> Float {
+    var acc = SIMD8<Float>()
+    var i = 0
+    while i + 8 <= n {
+        acc += vectorExp(load8(x + i) - shift)
+        i += 8
+    }
+    var sum = acc.sum()
+    while i < n { sum += vectorExp(SIMD8(repeating: x[i] - shift))[0]; i += 1 }
+    return sum
+}
+
+/// x[i] *= factor for i in 0..<n.
+func vectorScale(_ x: UnsafeMutablePointer<Float>, _ n: Int, _ factor: Float) {
+    var i = 0
+    while i + 8 <= n { store8(load8(x + i) * factor, x + i); i += 8 }
+    while i < n { x[i] *= factor; i += 1 }
+}
+
 /// Sum of a[i] * b[i] for i in 0..<n.
 func vectorDot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Float {
     var acc0 = SIMD8<Float>(), acc1 = SIMD8<Float>()

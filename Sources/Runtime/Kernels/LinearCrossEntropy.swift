@@ -13,7 +13,7 @@ import Foundation
 // the row max subtracted. Gradient of the loss sum w.r.t. the logits: softmax - onehot(label).
 
 /// The ignore index of HF/PyTorch cross-entropy: labels equal to it carry no loss.
-public let crossEntropyIgnoreIndex: Int32 = -100
+public let crossEntropyIgnoreIndex = -100
 
 /// Sum of per-token losses and how many tokens were supervised (label != -100). The mean loss is
 /// lossSum / count; with gradient accumulation divide by the count of the whole accumulated batch.
@@ -27,16 +27,17 @@ public struct CrossEntropySum: Sendable, Equatable {
     }
 }
 
-/// Rows per logits chunk: about 4M floats (16 MB) of logits, but at least 16 rows so the head
-/// products stay efficient, and at most 1024.
+/// Rows per logits chunk: about 8M floats (32 MB) of logits (170 rows for a 49152 vocabulary),
+/// at least 32 and at most 1024. Bigger chunks amortize the dWeight update, which reads and
+/// writes all of [V,C] once per chunk (113 MB for SmolLM2's head: memory bound below ~100 rows).
 public func linearCrossEntropyDefaultChunkRows(vocabulary V: Int) -> Int {
-    min(1024, max(16, (1 << 22) / max(1, V)))
+    min(1024, max(32, (1 << 23) / max(1, V)))
 }
 
 /// Loss only (inference, evaluation, or a forward whose backward runs later).
 /// lse [N] is written for `linearCrossEntropyBackward`; hidden [N,C], weight [V,C], labels [N].
 public func linearCrossEntropyForward(_ lse: UnsafeMutablePointer<Float>?, hidden: UnsafePointer<Float>,
-                                      weight: UnsafePointer<Float>, labels: UnsafePointer<Int32>,
+                                      weight: UnsafePointer<Float>, labels: UnsafePointer<Int>,
                                       N: Int, C: Int, V: Int, chunkRows: Int? = nil) -> CrossEntropySum {
     linearCrossEntropyPass(dHidden: nil, dWeight: nil, lse: lse, cachedLSE: nil, gradScale: 0, hidden: hidden,
                            weight: weight, labels: labels, N: N, C: C, V: V, chunkRows: chunkRows)
@@ -48,7 +49,7 @@ public func linearCrossEntropyForward(_ lse: UnsafeMutablePointer<Float>?, hidde
 /// gradient that is not needed (a frozen head: dWeight nil).
 public func linearCrossEntropyBackward(dHidden: UnsafeMutablePointer<Float>?, dWeight: UnsafeMutablePointer<Float>?,
                                        gradScale: Float, lse: UnsafePointer<Float>, hidden: UnsafePointer<Float>,
-                                       weight: UnsafePointer<Float>, labels: UnsafePointer<Int32>,
+                                       weight: UnsafePointer<Float>, labels: UnsafePointer<Int>,
                                        N: Int, C: Int, V: Int, chunkRows: Int? = nil) {
     _ = linearCrossEntropyPass(dHidden: dHidden, dWeight: dWeight, lse: nil, cachedLSE: lse, gradScale: gradScale,
                                hidden: hidden, weight: weight, labels: labels, N: N, C: C, V: V, chunkRows: chunkRows)
@@ -59,7 +60,7 @@ public func linearCrossEntropyBackward(dHidden: UnsafeMutablePointer<Float>?, dW
 /// accumulates the gradients of gradScale * lossSum into dHidden [N,C] and dWeight [V,C].
 public func linearCrossEntropyFused(dHidden: UnsafeMutablePointer<Float>?, dWeight: UnsafeMutablePointer<Float>?,
                                     gradScale: Float, hidden: UnsafePointer<Float>, weight: UnsafePointer<Float>,
-                                    labels: UnsafePointer<Int32>, N: Int, C: Int, V: Int,
+                                    labels: UnsafePointer<Int>, N: Int, C: Int, V: Int,
                                     chunkRows: Int? = nil) -> CrossEntropySum {
     linearCrossEntropyPass(dHidden: dHidden, dWeight: dWeight, lse: nil, cachedLSE: nil, gradScale: gradScale,
                            hidden: hidden, weight: weight, labels: labels, N: N, C: C, V: V, chunkRows: chunkRows)
@@ -69,12 +70,12 @@ public func linearCrossEntropyFused(dHidden: UnsafeMutablePointer<Float>?, dWeig
 private func linearCrossEntropyPass(dHidden: UnsafeMutablePointer<Float>?, dWeight: UnsafeMutablePointer<Float>?,
                                     lse: UnsafeMutablePointer<Float>?, cachedLSE: UnsafePointer<Float>?,
                                     gradScale: Float, hidden: UnsafePointer<Float>, weight: UnsafePointer<Float>,
-                                    labels: UnsafePointer<Int32>, N: Int, C: Int, V: Int,
+                                    labels: UnsafePointer<Int>, N: Int, C: Int, V: Int,
                                     chunkRows: Int?) -> CrossEntropySum {
     precondition(N >= 0 && C > 0 && V > 0, "linearCrossEntropy: need N >= 0, C > 0, V > 0; got N \(N) C \(C) V \(V)")
     var supervised: [Int] = []
     for i in 0..<N where labels[i] != crossEntropyIgnoreIndex {
-        precondition(labels[i] >= 0 && Int(labels[i]) < V,
+        precondition(labels[i] >= 0 && labels[i] < V,
                      "linearCrossEntropy: label \(labels[i]) at row \(i) outside 0..<\(V) (and not -100)")
         supervised.append(i)
     }
@@ -97,27 +98,25 @@ private func linearCrossEntropyPass(dHidden: UnsafeMutablePointer<Float>?, dWeig
         rows.withUnsafeBufferPointer { rowIndices in
             ThreadPolicy.parallelFor(n) { range in
                 for r in range {
-                    let i = rowIndices[r], row = logits + r * V, label = Int(labels[i])
+                    let i = rowIndices[r], row = logits + r * V, label = labels[i]
+                    let labelLogit = row[label]
                     let rowLSE: Float
                     if let cachedLSE {
                         rowLSE = cachedLSE[i]
+                        if wantsGradient { vectorExpShifted(row, V, shift: rowLSE, multiplier: gradScale) }
                     } else {
                         let m = vectorMax(row, V)
-                        var sum: Float = 0
-                        var j = 0
-                        while j < V {  // sum of exp(logit - m) without overwriting the logits
-                            let e = vectorExp(load8LogitsOrMasked(row + j, V - j) - m)
-                            sum += e.sum()
-                            j += 8
+                        if wantsGradient {  // one exp per logit: keep exp(logit - m), then normalize
+                            let sum = vectorExpShifted(row, V, shift: m)
+                            rowLSE = m + log(sum)
+                            vectorScale(row, V, gradScale / sum)
+                        } else {
+                            rowLSE = m + log(vectorSumExpShifted(row, V, shift: m))
                         }
-                        rowLSE = m + log(sum)
                         lse?[i] = rowLSE
                     }
-                    rowLoss[r] = Double(rowLSE) - Double(row[label])
-                    if wantsGradient {
-                        vectorExpShifted(row, V, shift: rowLSE, multiplier: gradScale)
-                        row[label] -= gradScale
-                    }
+                    rowLoss[r] = Double(rowLSE) - Double(labelLogit)
+                    if wantsGradient { row[label] -= gradScale }
                 }
             }
         }
@@ -138,13 +137,4 @@ private func linearCrossEntropyPass(dHidden: UnsafeMutablePointer<Float>?, dWeig
         }
     }
     return CrossEntropySum(lossSum: lossSum, count: supervised.count)
-}
-
-/// Eight logits from p, with lanes past `remaining` set to -inf so they add nothing to a sum of exps.
-@inline(__always)
-private func load8LogitsOrMasked(_ p: UnsafePointer<Float>, _ remaining: Int) -> SIMD8<Float> {
-    if remaining >= 8 { return load8(p) }
-    var v = SIMD8<Float>(repeating: -.infinity)
-    for j in 0..<remaining { v[j] = p[j] }
-    return v
 }

@@ -6,7 +6,7 @@ import Foundation
 /// dHidden [N,C], dWeight [V,C].
 @inlinable
 public func linearCrossEntropyReference<F: BinaryFloatingPoint>(
-    hidden: [F], weight: [F], labels: [Int32], N: Int, C: Int, V: Int, gradScale: F = 1
+    hidden: [F], weight: [F], labels: [Int], N: Int, C: Int, V: Int, gradScale: F = 1
 ) -> (lossSum: F, count: Int, dHidden: [F], dWeight: [F]) {
     precondition(hidden.count == N * C && weight.count == V * C && labels.count == N,
                  "linearCrossEntropyReference: hidden \(hidden.count) weight \(weight.count) labels \(labels.count) for N \(N) C \(C) V \(V)")
@@ -14,7 +14,7 @@ public func linearCrossEntropyReference<F: BinaryFloatingPoint>(
     var lossSum: F = 0
     var count = 0
     for i in 0..<N where labels[i] != crossEntropyIgnoreIndex {
-        let label = Int(labels[i])
+        let label = labels[i]
         count += 1
         var logits = [F](repeating: 0, count: V)
         for o in 0..<V { for c in 0..<C { logits[o] += hidden[i * C + c] * weight[o * C + c] } }

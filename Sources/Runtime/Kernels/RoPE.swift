@@ -54,7 +54,7 @@ public func ropeInverseFrequencies(rotaryDim: Int, theta: Double, llama3: RoPELl
 
 /// cos and sin of `position * frequency` for one token: `cosSin` is [half] cos then [half] sin. The product is taken in Float32, as transformers does.
 @inline(__always)
-private func fillAngles(_ cosSin: UnsafeMutablePointer<Float>, position: Int32,
+private func fillAngles(_ cosSin: UnsafeMutablePointer<Float>, position: Int,
                         _ inverseFrequencies: UnsafePointer<Float>, _ half: Int) {
     let p = Float(position)
     for i in 0..<half {
@@ -70,7 +70,7 @@ private func fillAngles(_ cosSin: UnsafeMutablePointer<Float>, position: Int32,
 /// first rotaryDim elements of each head rotate (partial rotary, as in GPT-NeoX and Phi); the
 /// rest pass through. `transpose` applies the inverse rotation, which is the backward pass.
 private func ropeRotate(_ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>, accumulate: Bool,
-                        transpose: Bool, _ positions: UnsafePointer<Int32>, _ inverseFrequencies: UnsafePointer<Float>,
+                        transpose: Bool, _ positions: UnsafePointer<Int>, _ inverseFrequencies: UnsafePointer<Float>,
                         _ B: Int, _ T: Int, _ nHead: Int, _ headDim: Int, _ rotaryDim: Int, _ layout: RoPELayout) {
     precondition(rotaryDim > 0 && rotaryDim % 2 == 0 && rotaryDim <= headDim,
                  "rope: rotaryDim must be positive, even and <= headDim; got rotaryDim \(rotaryDim) headDim \(headDim)")
@@ -112,7 +112,7 @@ private func ropeRotate(_ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer
 /// inverseFrequencies is [rotaryDim/2]; rotaryDim defaults to headDim (nil).
 /// Nothing is cached: the backward recomputes the angles.
 public func ropeForward(_ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>,
-                        positions: UnsafePointer<Int32>, inverseFrequencies: UnsafePointer<Float>,
+                        positions: UnsafePointer<Int>, inverseFrequencies: UnsafePointer<Float>,
                         B: Int, T: Int, nHead: Int, headDim: Int, rotaryDim: Int? = nil, layout: RoPELayout) {
     ropeRotate(out, inp, accumulate: false, transpose: false, positions, inverseFrequencies, B, T, nHead, headDim,
                rotaryDim ?? headDim, layout)
@@ -122,7 +122,7 @@ public func ropeForward(_ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer
 /// dInp, dOut are [B,T,nHead,headDim] and must not alias; positions is [B,T]; other arguments as
 /// in `ropeForward`.
 public func ropeBackward(_ dInp: UnsafeMutablePointer<Float>, _ dOut: UnsafePointer<Float>,
-                         positions: UnsafePointer<Int32>, inverseFrequencies: UnsafePointer<Float>,
+                         positions: UnsafePointer<Int>, inverseFrequencies: UnsafePointer<Float>,
                          B: Int, T: Int, nHead: Int, headDim: Int, rotaryDim: Int? = nil, layout: RoPELayout) {
     ropeRotate(dInp, dOut, accumulate: true, transpose: true, positions, inverseFrequencies, B, T, nHead, headDim,
                rotaryDim ?? headDim, layout)

@@ -5,7 +5,7 @@ import Foundation
 /// defaults to headDim; elements past it pass through).
 /// `transpose: true` applies the inverse rotation (the backward's dInp for dOut = x).
 @inlinable
-public func ropeReference<F: BinaryFloatingPoint>(_ x: [F], positions: [Int32], inverseFrequencies: [Float],
+public func ropeReference<F: BinaryFloatingPoint>(_ x: [F], positions: [Int], inverseFrequencies: [Float],
                                                   B: Int, T: Int, nHead: Int, headDim: Int,
                                                   rotaryDim: Int? = nil, layout: RoPELayout,
                                                   transpose: Bool = false) -> [F] {

@@ -13,7 +13,7 @@ enum AttentionBench {
             let q = BenchReport.randomFloats(B * T * nHead * hd, seed: 3)
             let k = BenchReport.randomFloats(B * T * nKV * hd, seed: 4), v = BenchReport.randomFloats(k.count, seed: 5)
             let dOut = BenchReport.randomFloats(q.count, seed: 6)
-            let ids: [Int32]? = packedLength > 0 ? (0..<(B * T)).map { Int32($0 % T / packedLength) } : nil
+            let ids: [Int]? = packedLength > 0 ? (0..<(B * T)).map { $0 % T / packedLength } : nil
             var out = [Float](repeating: 0, count: q.count), lse = [Float](repeating: 0, count: B * nHead * T)
             var dq = [Float](repeating: 0, count: q.count), dk = [Float](repeating: 0, count: k.count), dv = dk
             let causalMACs = Double(B * nHead) * Double(T) * Double(T + 1) / 2 * Double(hd)
@@ -44,7 +44,7 @@ enum AttentionBench {
                                   "naive/fast"], rows)
     }
 
-    private static func withIds(_ ids: [Int32]?, _ body: (UnsafePointer<Int32>?) -> Void) {
+    private static func withIds(_ ids: [Int]?, _ body: (UnsafePointer<Int>?) -> Void) {
         guard let ids else { return body(nil) }
         ids.withUnsafeBufferPointer { body($0.baseAddress) }
     }

@@ -16,20 +16,24 @@ enum CrossEntropyBench {
             let naiveRows = 4
             let naivePerToken = BenchReport.bestSeconds(minSeconds: 0, maxRepeats: 1) {
                 _ = linearCrossEntropyReference(hidden: Array(hidden[0..<(naiveRows * C)]), weight: weight,
-                                                labels: (0..<naiveRows).map { Int32($0) }, N: naiveRows, C: C, V: V)
+                                                labels: (0..<naiveRows).map { $0 }, N: naiveRows, C: C, V: V)
             } / Double(naiveRows)
-            for every in [1, 2] {
-                let labels = (0..<N).map { $0 % every == 0 ? Int32($0 * 31 % V) : crossEntropyIgnoreIndex }
+            let defaultChunk = linearCrossEntropyDefaultChunkRows(vocabulary: V)
+            // (every k-th token supervised, rows per logits chunk): half supervision shows ignored
+            // tokens are free; a 64-row chunk shows what the default chunk size buys.
+            for (every, chunk) in [(1, defaultChunk), (2, defaultChunk), (1, 64)] {
+                let labels = (0..<N).map { $0 % every == 0 ? $0 * 31 % V : crossEntropyIgnoreIndex }
                 let supervised = labels.filter { $0 != crossEntropyIgnoreIndex }.count
                 let forward = BenchReport.bestSeconds {
-                    _ = linearCrossEntropyForward(nil, hidden: hidden, weight: weight, labels: labels, N: N, C: C, V: V)
+                    _ = linearCrossEntropyForward(nil, hidden: hidden, weight: weight, labels: labels, N: N, C: C, V: V,
+                                                  chunkRows: chunk)
                 }
                 let fused = BenchReport.bestSeconds {
                     _ = linearCrossEntropyFused(dHidden: &dHidden, dWeight: &dWeight, gradScale: 1, hidden: hidden,
-                                                weight: weight, labels: labels, N: N, C: C, V: V)
+                                                weight: weight, labels: labels, N: N, C: C, V: V, chunkRows: chunk)
                 }
                 let macs = Double(supervised) * Double(V) * Double(C)
-                rows.append([model, "\(C)", "\(V)", "\(supervised)/\(N)",
+                rows.append([model, "\(C)", "\(V)", "\(supervised)/\(N)", "\(chunk)",
                              BenchReport.fixed(forward * 1e3), BenchReport.fixed(2 * macs / forward / 1e9),
                              BenchReport.fixed(fused * 1e3), BenchReport.fixed(6 * macs / fused / 1e9),
                              BenchReport.fixed(Double(supervised) / fused / 1e3, 2),
@@ -38,7 +42,7 @@ enum CrossEntropyBench {
         }
         return BenchReport.table("fused linear cross-entropy, 1024 tokens, \(threads) threads (fused: forward + dHidden "
                                  + "+ dWeight in one pass)",
-                                 ["model", "C", "V", "supervised", "fwd ms", "fwd GFLOP/s", "fused ms", "fused GFLOP/s",
+                                 ["model", "C", "V", "supervised", "chunk", "fwd ms", "fwd GFLOP/s", "fused ms", "fused GFLOP/s",
                                   "k tok/s fused", "naive/fast"], rows)
     }
 }

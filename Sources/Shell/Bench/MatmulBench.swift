@@ -21,6 +21,10 @@ enum MatmulBench {
         Shape(model: "GPT-2", layer: "c_fc", m: 512, k: 768, n: 3072),
         Shape(model: "GPT-2", layer: "mlp c_proj", m: 512, k: 3072, n: 768),
         Shape(model: "GPT-2", layer: "lm head", m: 512, k: 768, n: 50257),
+        // Around ThreadPolicy.largeProductFMAs (2^21): where a second BLAS thread starts to pay.
+        Shape(model: "small", layer: "2^18 FMA", m: 64, k: 64, n: 64),
+        Shape(model: "small", layer: "2^21 FMA", m: 128, k: 128, n: 128),
+        Shape(model: "small", layer: "16 tokens", m: 16, k: 576, n: 576),
         Shape(model: "135M", layer: "head, 1 row", m: 1, k: 576, n: 49152),
         Shape(model: "135M", layer: "head, sgemv", m: 1, k: 576, n: 49152),
     ]

@@ -6,7 +6,7 @@ import TestSupport
 final class AttentionTests: XCTestCase {
     private struct Case {
         let B: Int, T: Int, nHead: Int, nKV: Int, headDim: Int
-        let sequenceIds: [Int32]?
+        let sequenceIds: [Int]?
     }
 
     private func forward(_ c: Case, _ q: [Float], _ k: [Float], _ v: [Float]) -> (out: [Float], lse: [Float]) {
@@ -34,7 +34,7 @@ final class AttentionTests: XCTestCase {
     func testMatchesTorchOnPackedGroupedQueryBatch() throws {
         let f = try KernelsFixture("attention_packed_gqa.json")
         let c = Case(B: f.int("B"), T: f.int("T"), nHead: f.int("nHead"), nKV: f.int("nKV"), headDim: f.int("headDim"),
-                     sequenceIds: f.int32s("sequenceIds"))
+                     sequenceIds: f.ints("sequenceIds"))
         let (q, k, v) = (f.floats("q"), f.floats("k"), f.floats("v"))
         let (out, lse) = forward(c, q, k, v)
         assertClose(out, f.floats("out"), rtol: 1e-4, atol: 1e-5)
@@ -52,9 +52,9 @@ final class AttentionTests: XCTestCase {
             Case(B: 2, T: 7, nHead: 3, nKV: 1, headDim: 8, sequenceIds: [0, 0, 1, 1, 1, 2, 2, 4, 4, 4, 4, 4, -1, -1]),
             // Crosses row blocks (64): packed sequences of 20 tokens, and a sequence id that recurs.
             Case(B: 1, T: 129, nHead: 2, nKV: 2, headDim: 5,
-                 sequenceIds: (0..<129).map { $0 < 120 ? Int32($0 / 20) : 0 }),
+                 sequenceIds: (0..<129).map { $0 < 120 ? $0 / 20 : 0 }),
             Case(B: 1, T: 33, nHead: 6, nKV: 3, headDim: 16, sequenceIds: nil),
-            Case(B: 1, T: 513, nHead: 2, nKV: 1, headDim: 3, sequenceIds: (0..<513).map { Int32($0 / 200) }),
+            Case(B: 1, T: 513, nHead: 2, nKV: 1, headDim: 3, sequenceIds: (0..<513).map { $0 / 200 }),
         ]
         for c in cases {
             let q = rng.floats(c.B * c.T * c.nHead * c.headDim, scale: 2)
@@ -85,7 +85,7 @@ final class AttentionTests: XCTestCase {
         let (nHead, nKV, hd, ta, tb) = (2, 1, 4, 3, 5)
         let q = rng.floats((ta + tb) * nHead * hd), k = rng.floats((ta + tb) * nKV * hd), v = rng.floats(k.count)
         let packed = forward(Case(B: 1, T: ta + tb, nHead: nHead, nKV: nKV, headDim: hd,
-                                  sequenceIds: [Int32](repeating: 0, count: ta) + [Int32](repeating: 1, count: tb)), q, k, v)
+                                  sequenceIds: [Int](repeating: 0, count: ta) + [Int](repeating: 1, count: tb)), q, k, v)
         let alone = forward(Case(B: 1, T: tb, nHead: nHead, nKV: nKV, headDim: hd, sequenceIds: nil),
                             Array(q[(ta * nHead * hd)...]), Array(k[(ta * nKV * hd)...]), Array(v[(ta * nKV * hd)...]))
         assertClose(Array(packed.out[(ta * nHead * hd)...]), alone.out, rtol: 1e-6, atol: 1e-6)
@@ -150,7 +150,7 @@ final class AttentionTests: XCTestCase {
 }
 
 /// Calls body with a pointer to the array's elements, or nil when there is no array.
-func withOptionalPointer<R>(_ array: [Int32]?, _ body: (UnsafePointer<Int32>?) -> R) -> R {
+func withOptionalPointer<R>(_ array: [Int]?, _ body: (UnsafePointer<Int>?) -> R) -> R {
     guard let array else { return body(nil) }
     return array.withUnsafeBufferPointer { body($0.baseAddress) }
 }

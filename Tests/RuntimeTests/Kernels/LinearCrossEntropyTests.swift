@@ -6,7 +6,7 @@ final class LinearCrossEntropyTests: XCTestCase {
     func testMatchesTorchCrossEntropySumAndGradients() throws {
         let f = try KernelsFixture("linear_cross_entropy.json")
         let (N, C, V) = (f.int("N"), f.int("C"), f.int("V"))
-        let hidden = f.floats("hidden"), weight = f.floats("weight"), labels = f.int32s("labels")
+        let hidden = f.floats("hidden"), weight = f.floats("weight"), labels = f.ints("labels")
         var dHidden = [Float](repeating: 0, count: N * C), dWeight = [Float](repeating: 0, count: V * C)
         // A chunk of 2 rows forces several chunks over the 6 supervised rows.
         let result = linearCrossEntropyFused(dHidden: &dHidden, dWeight: &dWeight, gradScale: 1, hidden: hidden,
@@ -22,7 +22,7 @@ final class LinearCrossEntropyTests: XCTestCase {
         for (N, C, V, chunk) in [(1, 1, 1, 4), (7, 5, 33, 3), (33, 16, 513, 8), (9, 7, 1000, 1000)] {
             let hidden = rng.floats(N * C, scale: 3), weight = rng.floats(V * C)
             // Every third token ignored; labels cover 0 and V-1.
-            let labels = (0..<N).map { i -> Int32 in i % 3 == 1 ? -100 : Int32((i * 7919) % V) }
+            let labels = (0..<N).map { i -> Int in i % 3 == 1 ? -100 : (i * 7919) % V }
             let scale: Float = 0.25
             let expected = linearCrossEntropyReference(hidden: hidden.map(Double.init), weight: weight.map(Double.init),
                                                        labels: labels, N: N, C: C, V: V, gradScale: Double(scale))
@@ -57,13 +57,13 @@ final class LinearCrossEntropyTests: XCTestCase {
         let (N, C, V) = (4, 3, 5)
         let hidden = rng.floats(N * C), weight = rng.floats(V * C)
         var dHidden = [Float](repeating: 7, count: N * C)
-        let allIgnored = [Int32](repeating: -100, count: N)
+        let allIgnored = [Int](repeating: -100, count: N)
         let none = linearCrossEntropyFused(dHidden: &dHidden, dWeight: nil, gradScale: 1, hidden: hidden, weight: weight,
                                            labels: allIgnored, N: N, C: C, V: V)
         XCTAssertEqual(none, CrossEntropySum(lossSum: 0, count: 0))
         XCTAssertEqual(dHidden, [Float](repeating: 7, count: N * C))
         // With one supervised row, the other rows' gradients stay as they were.
-        let oneLabel: [Int32] = [-100, 2, -100, -100]
+        let oneLabel: [Int] = [-100, 2, -100, -100]
         _ = linearCrossEntropyFused(dHidden: &dHidden, dWeight: nil, gradScale: 1, hidden: hidden, weight: weight,
                                     labels: oneLabel, N: N, C: C, V: V)
         for row in [0, 2, 3] { XCTAssertEqual(Array(dHidden[(row * C)..<(row * C + C)]), [7, 7, 7]) }
@@ -83,7 +83,7 @@ final class LinearCrossEntropyTests: XCTestCase {
         var rng = KernelsTestRNG(seed: 33)
         let (N, C, V) = (3, 4, 6)
         let hidden = rng.floats(N * C).map(Double.init), weight = rng.floats(V * C).map(Double.init)
-        let labels: [Int32] = [5, -100, 0]
+        let labels: [Int] = [5, -100, 0]
         let analytic = linearCrossEntropyReference(hidden: hidden, weight: weight, labels: labels, N: N, C: C, V: V)
         let dHidden = centralDifferenceGradient(at: hidden) {
             linearCrossEntropyReference(hidden: $0, weight: weight, labels: labels, N: N, C: C, V: V).lossSum

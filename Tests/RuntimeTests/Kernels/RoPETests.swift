@@ -3,7 +3,7 @@ import XCTest
 import TestSupport
 
 final class RoPETests: XCTestCase {
-    private func fastForward(_ x: [Float], _ positions: [Int32], _ frequencies: [Float],
+    private func fastForward(_ x: [Float], _ positions: [Int], _ frequencies: [Float],
                              _ B: Int, _ T: Int, _ nHead: Int, _ headDim: Int, _ layout: RoPELayout) -> [Float] {
         var out = [Float](repeating: .nan, count: x.count)
         ropeForward(&out, x, positions: positions, inverseFrequencies: frequencies, B: B, T: T, nHead: nHead,
@@ -28,7 +28,7 @@ final class RoPETests: XCTestCase {
     func testBothLayoutsMatchTransformersIncludingLargePositions() throws {
         let fixture = try KernelsFixture("rope.json")
         let (B, T, nHead, headDim) = (fixture.int("B"), fixture.int("T"), fixture.int("nHead"), fixture.int("headDim"))
-        let x = fixture.floats("x"), positions = fixture.int32s("positions")
+        let x = fixture.floats("x"), positions = fixture.ints("positions")
         let half = fastForward(x, positions, fixture.floats("llama3InverseFrequencies"), B, T, nHead, headDim, .halfRotation)
         assertClose(half, fixture.floats("halfOut"), rtol: 1e-5, atol: 2e-5)
         let interleaved = fastForward(x, positions, fixture.floats("interleavedInverseFrequencies"), B, T, nHead, headDim,
@@ -41,7 +41,7 @@ final class RoPETests: XCTestCase {
         for (B, T, nHead, headDim) in [(1, 1, 1, 2), (2, 7, 3, 6), (1, 33, 2, 64), (1, 513, 1, 8)] {
             let x = rng.floats(B * T * nHead * headDim)
             // Packed rows: positions restart every 5 tokens.
-            let positions = (0..<(B * T)).map { Int32($0 % T % 5) }
+            let positions = (0..<(B * T)).map { $0 % T % 5 }
             let frequencies = ropeInverseFrequencies(rotaryDim: headDim, theta: 10000)
             for layout in [RoPELayout.halfRotation, .interleaved] {
                 let fast = fastForward(x, positions, frequencies, B, T, nHead, headDim, layout)
@@ -63,7 +63,7 @@ final class RoPETests: XCTestCase {
         var rng = KernelsTestRNG(seed: 14)
         let (B, T, nHead, headDim, rotaryDim) = (1, 3, 2, 10, 6)
         let x = rng.floats(B * T * nHead * headDim)
-        let positions: [Int32] = [0, 5, 9]
+        let positions: [Int] = [0, 5, 9]
         let frequencies = ropeInverseFrequencies(rotaryDim: rotaryDim, theta: 10000)
         for layout in [RoPELayout.halfRotation, .interleaved] {
             var out = [Float](repeating: .nan, count: x.count)
@@ -94,7 +94,7 @@ final class RoPETests: XCTestCase {
     func testForwardInPlace() {
         var rng = KernelsTestRNG(seed: 12)
         var x = rng.floats(2 * 3 * 2 * 8)
-        let positions: [Int32] = [0, 1, 2, 9, 3, 0]
+        let positions: [Int] = [0, 1, 2, 9, 3, 0]
         let frequencies = ropeInverseFrequencies(rotaryDim: 8, theta: 10000)
         let expected = fastForward(x, positions, frequencies, 2, 3, 2, 8, .halfRotation)
         x.withUnsafeMutableBufferPointer { p in
@@ -109,7 +109,7 @@ final class RoPETests: XCTestCase {
         let (B, T, nHead, headDim) = (2, 3, 2, 6)
         let x = rng.floats(B * T * nHead * headDim).map(Double.init)
         let dOut = rng.floats(x.count).map(Double.init)
-        let positions: [Int32] = [0, 1, 2, 0, 1, 40]
+        let positions: [Int] = [0, 1, 2, 0, 1, 40]
         let frequencies = ropeInverseFrequencies(rotaryDim: headDim, theta: 10000)
         for layout in [RoPELayout.halfRotation, .interleaved] {
             let numeric = centralDifferenceGradient(at: x) {

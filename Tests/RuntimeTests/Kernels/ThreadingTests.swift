@@ -26,7 +26,7 @@ final class ThreadingTests: XCTestCase {
         defer { ThreadPolicy.setMaxThreads(saved) }
         ThreadPolicy.setMaxThreads(2)
         for count in [0, 1, 7, 33, 513] {
-            var hits = [Int32](repeating: 0, count: count)
+            var hits = [Int](repeating: 0, count: count)
             var insideThreads = [Int](repeating: 0, count: count)
             hits.withUnsafeMutableBufferPointer { hitBuffer in
                 insideThreads.withUnsafeMutableBufferPointer { blasBuffer in
@@ -38,7 +38,7 @@ final class ThreadingTests: XCTestCase {
                     }
                 }
             }
-            XCTAssertEqual(hits, [Int32](repeating: 1, count: count), "count \(count)")
+            XCTAssertEqual(hits, [Int](repeating: 1, count: count), "count \(count)")
             if count > 1 { XCTAssertEqual(Set(insideThreads), [1], "BLAS must not nest inside our loop (count \(count))") }
         }
         XCTAssertEqual(ThreadPolicy.blasThreads(m: 512, n: 512, k: 512), 2, "the loop must restore large-product threads")
@@ -114,5 +114,5 @@ struct KernelsFixture {
     func int(_ key: String) -> Int { (values[key] as! NSNumber).intValue }
     func double(_ key: String) -> Double { (values[key] as! NSNumber).doubleValue }
     func floats(_ key: String) -> [Float] { (values[key] as! [NSNumber]).map { $0.floatValue } }
-    func int32s(_ key: String) -> [Int32] { (values[key] as! [NSNumber]).map { $0.int32Value } }
+    func ints(_ key: String) -> [Int] { (values[key] as! [NSNumber]).map { $0.intValue } }
 }

@@ -11,7 +11,7 @@ public func fusedCausalAttention(q: Tensor, k: Tensor, v: Tensor, sequenceIds: [
     precondition(k.shape[0] == B && k.shape[1] == T && k.shape[3] == hd && nKV > 0 && nHead % nKV == 0,
                  "fusedCausalAttention: k/v \(k.shape) do not match q \(q.shape)")
     precondition(sequenceIds == nil || sequenceIds!.count == B * T, "fusedCausalAttention: \(sequenceIds!.count) sequence ids for B*T = \(B * T)")
-    let ids = sequenceIds.map { $0.map { Int32(truncatingIfNeeded: $0) } }
+    let ids = sequenceIds
     let out = Tensor.uninitialized(q.shape)
     var lse = [Float](repeating: 0, count: B * nHead * T)
     withOptionalPointer(ids) { idp in
@@ -44,7 +44,7 @@ public func decodeAttention(q: Tensor, keys: Tensor, values: Tensor) -> Tensor {
 }
 
 /// Calls `body` with a pointer to `values`, or nil when there are none.
-func withOptionalPointer<R>(_ values: [Int32]?, _ body: (UnsafePointer<Int32>?) -> R) -> R {
+func withOptionalPointer<R>(_ values: [Int]?, _ body: (UnsafePointer<Int>?) -> R) -> R {
     guard let values else { return body(nil) }
     return values.withUnsafeBufferPointer { body($0.baseAddress) }
 }

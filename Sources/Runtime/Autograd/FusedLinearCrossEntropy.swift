@@ -9,7 +9,7 @@ public func linearCrossEntropySum(hidden: Tensor, weight: Tensor, labels: [Int])
     let (N, C, V) = (hidden.shape[0], hidden.shape[1], weight.shape[0])
     precondition(labels.allSatisfy { $0 == Int(crossEntropyIgnoreIndex) || (0..<V).contains($0) },
                  "linearCrossEntropySum: a label outside 0..<\(V) (and not -100)")
-    let targets = labels.map { Int32(truncatingIfNeeded: $0) }
+    let targets = labels
     var lse = [Float](repeating: 0, count: N)
     let result = linearCrossEntropyForward(&lse, hidden: hidden.pointer, weight: weight.pointer, labels: targets, N: N, C: C, V: V)
     let sum = Tensor.result(Tensor(scalar: Float(result.lossSum)), .custom(CustomBackward(name: "linearCrossEntropy") { [lse] g, inputs, _ in

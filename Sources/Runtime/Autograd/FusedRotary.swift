@@ -7,13 +7,12 @@ public func fusedRotary(_ x: Tensor, positions: [Int], inverseFrequencies: [Floa
                  "fusedRotary: x \(x.shape) must be [B, T, heads, hd] with B*T = \(positions.count) positions and hd >= 2 * \(inverseFrequencies.count) frequencies")
     let (B, T, nHead, hd) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
     let rotaryDim = inverseFrequencies.count * 2
-    let ids = positions.map { Int32(truncatingIfNeeded: $0) }
     let out = Tensor.uninitialized(x.shape)
-    ropeForward(out.pointer, x.pointer, positions: ids, inverseFrequencies: inverseFrequencies,
+    ropeForward(out.pointer, x.pointer, positions: positions, inverseFrequencies: inverseFrequencies,
                 B: B, T: T, nHead: nHead, headDim: hd, rotaryDim: rotaryDim, layout: layout)
     return Tensor.result(out, .custom(CustomBackward(name: "fusedRotary") { g, inputs, _ in
         let dx = Tensor.zeros(inputs[0].shape)
-        ropeBackward(dx.pointer, g.pointer, positions: ids, inverseFrequencies: inverseFrequencies,
+        ropeBackward(dx.pointer, g.pointer, positions: positions, inverseFrequencies: inverseFrequencies,
                      B: B, T: T, nHead: nHead, headDim: hd, rotaryDim: rotaryDim, layout: layout)
         return [dx]
     }), [x])

@@ -1,7 +1,7 @@
 import CBLAS
 
-// Matrix products through OpenBLAS's cblas_sgemm (row-major). Thread counts are decided by the
-// threading policy, not here.
+// Matrix products through OpenBLAS's cblas_sgemm, or cblas_sgemv for a single row (row-major).
+// Thread counts are decided by the threading policy (ThreadPolicy.prepareBLAS), not here.
 
 /// c (M, N) = op(a) op(b) (+ c when `accumulate`), where op(a) is (M, K): a is (M, K), or (K, M)
 /// when `transposeA`; op(b) is (K, N): b is (K, N), or (N, K) when `transposeB`.
@@ -11,6 +11,14 @@ public func matmulForward(_ c: UnsafeMutablePointer<Float>, _ a: UnsafePointer<F
     if M == 0 || N == 0 { return }
     if K == 0 {
         if !accumulate { c.update(repeating: 0, count: M * N) }
+        return
+    }
+    ThreadPolicy.prepareBLAS(m: M, n: N, k: K)
+    if M == 1 && !transposeA {
+        // One row (decode): GEMV streams the weights once; sgemm would first pack all of b.
+        // transposeB: b is (N, K) and c = b a; else b is (K, N) and c = b^T a.
+        cblas_sgemv(CblasRowMajor, transposeB ? CblasNoTrans : CblasTrans, Int32(transposeB ? N : K),
+                    Int32(transposeB ? K : N), 1, b, Int32(transposeB ? K : N), a, 1, accumulate ? 1 : 0, c, 1)
         return
     }
     cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,

@@ -1,7 +1,7 @@
 import CBLAS
 
-// Matrix products through OpenBLAS's cblas_sgemm (row-major). Thread counts are decided by the
-// threading policy, not here.
+// Matrix products through OpenBLAS's cblas_sgemm, or cblas_sgemv for a single row (row-major).
+// Thread counts are decided by the threading policy (ThreadPolicy.prepareBLAS), not here.
 
 /// c (M, N) = op(a) op(b) (+ c when `accumulate`), where op(a) is (M, K): a is (M, K), or (K, M)
 /// when `transposeA`; op(b) is (K, N): b is (K, N), or (N, K) when `transposeB`.

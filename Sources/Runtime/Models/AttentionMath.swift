@@ -1,5 +1,43 @@
 import Foundation
 
+/// Which implementation a model runs for attention and rotary embeddings: the fused kernels
+/// (the default), or their composed twins built from primitive ops, which tests use as the
+/// oracle and which help when debugging a model.
+public enum ModelKernels: Sendable, Equatable { case fused, composed }
+
+/// Rotary embeddings for the tokens of one forward pass: the fused kernel, or cos/sin tables
+/// and `applyRotary` when composed.
+struct Rotation {
+    let positions: [Int]
+    let inverseFrequencies: [Float]
+    let tables: RotaryTables?
+
+    init(positions: [Int], headDim: Int, inverseFrequencies: [Double], kernels: ModelKernels) {
+        self.positions = positions
+        self.inverseFrequencies = inverseFrequencies.map { Float($0) }
+        tables = kernels == .composed ? RotaryTables(positions: positions, headDim: headDim, inverseFrequencies: inverseFrequencies) : nil
+    }
+
+    /// x [B, T, H, D] -> rotated, same shape.
+    func callAsFunction(_ x: Tensor) -> Tensor {
+        if let tables { return applyRotary(x, tables) }
+        return fusedRotary(x, positions: positions, inverseFrequencies: inverseFrequencies)
+    }
+}
+
+/// Causal attention of q [B, T, nHead, hd] over keys and values [B, past + T, nKV, hd]. Fused:
+/// the packed causal kernel without cached keys, the decode kernel for one new token during
+/// generation; anything else (several new tokens after cached ones) is composed.
+func causalAttention(q: Tensor, keys: Tensor, values: Tensor, sequenceIds: [Int]?, past: Int, kernels: ModelKernels) -> Tensor {
+    guard kernels == .fused else {
+        return composedCausalAttention(q: q, k: keys, v: values, sequenceIds: sequenceIds, past: past)
+    }
+    if past == 0 { return fusedCausalAttention(q: q, k: keys, v: values, sequenceIds: sequenceIds) }
+    let needsGradient = GradMode.enabled && (q.requiresGrad || keys.requiresGrad || values.requiresGrad)
+    if q.shape[0] == 1 && q.shape[1] == 1 && !needsGradient { return decodeAttention(q: q, keys: keys, values: values) }
+    return composedCausalAttention(q: q, k: keys, v: values, sequenceIds: sequenceIds, past: past)
+}
+
 /// Rotary embedding tables for HF's half-rotation layout: cos and sin [N, D] for N token
 /// positions, each frequency repeated in both halves (`emb = cat(freqs, freqs)`).
 struct RotaryTables {

@@ -50,12 +50,12 @@ extension CausalLM {
 
     /// Summed next-token cross-entropy and the supervised-token count. `labels` are aligned
     /// with the inputs, as in HF (`labels = input_ids` with -100 where unsupervised); the shift
-    /// happens here, inside each row, so the last token of a row predicts nothing.
+    /// happens here, inside each row, so the last token of a row predicts nothing. The head and
+    /// the loss are fused: logits exist one chunk of supervised rows at a time, never all.
     public func loss(_ batch: ModelInput, labels: [Int]) -> SupervisedLoss {
         precondition(labels.count == batch.ids.count, "loss: \(labels.count) labels for \(batch.ids.count) tokens")
         let hidden = hiddenStates(batch).reshaped([batch.batch * batch.length, config.hiddenSize])
-        let logits = matmul(hidden, headWeight, transposeB: true)
-        return crossEntropySum(logits: logits, labels: nextTokenTargets(labels, length: batch.length))
+        return linearCrossEntropySum(hidden: hidden, weight: headWeight, labels: nextTokenTargets(labels, length: batch.length))
     }
 }
 

@@ -5,6 +5,8 @@
 /// `Linear` with weight [out, in]: HF's Conv1D stores [in, out], and the loader transposes.
 public final class GPT2Model: Module, CausalLM {
     public let config: ModelConfig
+    /// Fused attention kernels (default) or their composed twin.
+    public var kernels = ModelKernels.fused
 
     public init(config: ModelConfig, generator: inout SeededGenerator) {
         self.config = config
@@ -28,7 +30,7 @@ public final class GPT2Model: Module, CausalLM {
         let positions = transformer.child("wpe", as: Embedding.self)(batch.positions)
         var x = (tokens + positions).reshaped([batch.batch, batch.length, config.hiddenSize])
         for (layer, block) in transformer.child("h", as: ModuleList.self).children.enumerated() {
-            x = (block.module as! GPT2Block)(x, sequenceIds: batch.sequenceIds, cache: cache, layer: layer)
+            x = (block.module as! GPT2Block)(x, sequenceIds: batch.sequenceIds, cache: cache, layer: layer, kernels: kernels)
         }
         cache?.commit(batch.length)
         return transformer.child("ln_f", as: LayerNorm.self)(x)
@@ -63,7 +65,7 @@ final class GPT2Block: Module {
     }
 
     /// x [B, T, C] -> [B, T, C].
-    func callAsFunction(_ x: Tensor, sequenceIds: [Int]?, cache: KVCache?, layer: Int) -> Tensor {
+    func callAsFunction(_ x: Tensor, sequenceIds: [Int]?, cache: KVCache?, layer: Int, kernels: ModelKernels) -> Tensor {
         let (B, T, C) = (x.shape[0], x.shape[1], x.shape[2])
         let attn: Module = child("attn"), mlp: Module = child("mlp")
         let qkvProjection: any LinearLayer = attn.child("c_attn"), outProjection: any LinearLayer = attn.child("c_proj")
@@ -72,7 +74,7 @@ final class GPT2Block: Module {
         let qkv = qkvProjection.callAsFunction(ln1(x)).split(lastAxis: [C, C, C]).map { $0.reshaped([B, T, heads, C / heads]) }
         let past = cache?.length ?? 0
         let (k, v) = cache?.append(layer: layer, k: qkv[1], v: qkv[2]) ?? (qkv[1], qkv[2])
-        let mixed = composedCausalAttention(q: qkv[0], k: k, v: v, sequenceIds: sequenceIds, past: past)
+        let mixed = causalAttention(q: qkv[0], keys: k, values: v, sequenceIds: sequenceIds, past: past, kernels: kernels)
             .reshaped([B, T, -1])
         let h = x + outProjection.callAsFunction(mixed)
         let up = upProjection.callAsFunction(ln2(h)).activation(activation)

@@ -4,6 +4,8 @@
 public final class LlamaModel: Module, CausalLM {
     public let config: ModelConfig
     let inverseFrequencies: [Double]
+    /// Fused kernels (default) or their composed twins for attention and rotary embeddings.
+    public var kernels = ModelKernels.fused
 
     public init(config: ModelConfig, generator: inout SeededGenerator) {
         self.config = config
@@ -27,10 +29,12 @@ public final class LlamaModel: Module, CausalLM {
     }
 
     public func hiddenStates(_ batch: ModelInput, cache: KVCache?) -> Tensor {
-        let rotary = RotaryTables(positions: batch.positions, headDim: config.headDim, inverseFrequencies: inverseFrequencies)
+        let rotary = Rotation(positions: batch.positions, headDim: config.headDim, inverseFrequencies: inverseFrequencies,
+                              kernels: kernels)
         var x = model.child("embed_tokens", as: Embedding.self)(batch.ids).reshaped([batch.batch, batch.length, config.hiddenSize])
         for (layer, block) in model.child("layers", as: ModuleList.self).children.enumerated() {
-            x = (block.module as! LlamaBlock)(x, rotary: rotary, sequenceIds: batch.sequenceIds, cache: cache, layer: layer)
+            x = (block.module as! LlamaBlock)(x, rotary: rotary, sequenceIds: batch.sequenceIds, cache: cache, layer: layer,
+                                              kernels: kernels)
         }
         cache?.commit(batch.length)
         return model.child("norm", as: RMSNorm.self)(x)
@@ -64,7 +68,8 @@ final class LlamaBlock: Module {
     }
 
     /// x [B, T, C] -> [B, T, C].
-    func callAsFunction(_ x: Tensor, rotary: RotaryTables, sequenceIds: [Int]?, cache: KVCache?, layer: Int) -> Tensor {
+    func callAsFunction(_ x: Tensor, rotary: Rotation, sequenceIds: [Int]?, cache: KVCache?, layer: Int,
+                        kernels: ModelKernels) -> Tensor {
         let (B, T) = (x.shape[0], x.shape[1])
         let attn: Module = child("self_attn"), mlp: Module = child("mlp")
         func project(_ name: String, _ input: Tensor, heads n: Int) -> Tensor {
@@ -77,12 +82,12 @@ final class LlamaBlock: Module {
         }
         let inputNorm: RMSNorm = child("input_layernorm"), postNorm: RMSNorm = child("post_attention_layernorm")
         let normed = inputNorm(x)
-        let q = applyRotary(project("q_proj", normed, heads: heads), rotary)
-        let k = applyRotary(project("k_proj", normed, heads: kvHeads), rotary)
+        let q = rotary(project("q_proj", normed, heads: heads))
+        let k = rotary(project("k_proj", normed, heads: kvHeads))
         let past = cache?.length ?? 0
         let (keys, values) = cache?.append(layer: layer, k: k, v: project("v_proj", normed, heads: kvHeads))
             ?? (k, project("v_proj", normed, heads: kvHeads))
-        let mixed = composedCausalAttention(q: q, k: keys, v: values, sequenceIds: sequenceIds, past: past)
+        let mixed = causalAttention(q: q, keys: keys, values: values, sequenceIds: sequenceIds, past: past, kernels: kernels)
             .reshaped([B, T, -1])
         let outProjection: any LinearLayer = attn.child("o_proj")
         let h = x + outProjection.callAsFunction(mixed)

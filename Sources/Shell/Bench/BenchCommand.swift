@@ -6,13 +6,17 @@ import Runtime
 /// compared as ratios inside one run (the host is shared); performance is never asserted.
 enum BenchCommand {
     static let usage = """
-        usage: sft bench [peak|matmul|attention|xent ...] [--threads N]
+        usage: sft bench [peak|matmul|attention|xent|load|prefill|decode|train ...] [--threads N]
                sft bench tokenizer [...]   (encode throughput next to Rust tokenizers)
                sft bench quant             (frozen-base memory: Float32, NF4, int8)
           peak       fp32 FMA peak of this machine, 1 and N threads
           matmul     GFLOP/s of the Linear shapes of a 135M model and GPT-2 124M, vs the peak
           attention  causal/packed attention forward and backward, vs the naive twin
           xent       fused output projection + cross-entropy, vs the naive twin
+          load       SmolLM2-135M-Instruct: GGUF to a ready model, seconds
+          prefill    SmolLM2: prompt tokens/s (128-token prompt)
+          decode     SmolLM2: greedy tokens/s, vs the memory-bandwidth bound of its weights
+          train      SmolLM2: LoRA r=16 (q_proj,v_proj) training tokens/s, batch 4 x 256
           --threads  the most threads to use (default: SFT_THREADS or the core count)
         """
 
@@ -30,7 +34,7 @@ enum BenchCommand {
                     return 2
                 }
                 threads = value
-            case "peak", "matmul", "attention", "xent":
+            case "peak", "matmul", "attention", "xent", "load", "prefill", "decode", "train":
                 names.append(argument)
             case "-h", "--help", "help":
                 print(usage)
@@ -40,7 +44,7 @@ enum BenchCommand {
                 return 2
             }
         }
-        if names.isEmpty { names = ["peak", "matmul", "attention", "xent"] }
+        if names.isEmpty { names = ["peak", "matmul", "attention", "xent", "load", "prefill", "decode", "train"] }
         let saved = ThreadPolicy.maxThreads
         defer { ThreadPolicy.setMaxThreads(saved) }
         print(BenchReport.header(threads: threads))
@@ -48,6 +52,8 @@ enum BenchCommand {
         if names.contains("matmul") { print(MatmulBench.run(threads: threads)) }
         if names.contains("attention") { print(AttentionBench.run(threads: threads)) }
         if names.contains("xent") { print(CrossEntropyBench.run(threads: threads)) }
+        let modelBenches = names.filter { ["load", "prefill", "decode", "train"].contains($0) }
+        if !modelBenches.isEmpty { print(ModelBench.run(modelBenches, threads: threads)) }
         return 0
     }
 }

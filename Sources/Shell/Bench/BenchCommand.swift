@@ -9,6 +9,7 @@ enum BenchCommand {
         usage: sft bench [peak|matmul|attention|xent|load|prefill|decode|train ...] [--threads N]
                sft bench tokenizer [...]   (encode throughput next to Rust tokenizers)
                sft bench quant             (frozen-base memory: Float32, NF4, int8)
+               sft bench startup           (launch to a ready prompt, ms)
           peak       fp32 FMA peak of this machine, 1 and N threads
           matmul     GFLOP/s of the Linear shapes of a 135M model and GPT-2 124M, vs the peak
           attention  causal/packed attention forward and backward, vs the naive twin
@@ -23,6 +24,7 @@ enum BenchCommand {
     static func main(_ arguments: [String]) -> Int32 {
         if arguments.first == "tokenizer" { return TokenizerBench.run(Array(arguments.dropFirst())) }
         if arguments.first == "quant" { return QuantBench.run(Array(arguments.dropFirst())) }
+        if arguments.first == "startup" { return StartupBench.run(Array(arguments.dropFirst())) }
         var names: [String] = []
         var threads = ThreadPolicy.maxThreads
         var rest = arguments[...]

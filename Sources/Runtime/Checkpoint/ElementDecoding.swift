@@ -7,8 +7,8 @@ func decodeElements(_ dtype: StoredDType, from source: UnsafeRawPointer, count: 
                     into destination: UnsafeMutablePointer<Float>) {
     switch dtype {
     case .f32: memcpy(destination, source, count * 4)
-    case .f16: decodeFloat16(from: source, count: count, into: destination)
-    case .bf16: decodeBFloat16(from: source, count: count, into: destination)
+    case .f16: convertFloat16(destination, source, count: count)
+    case .bf16: convertBFloat16(destination, source, count: count)
     case .f64: for i in 0..<count { destination[i] = Float(source.loadUnaligned(fromByteOffset: 8 * i, as: Double.self)) }
     case .i64: for i in 0..<count { destination[i] = Float(source.loadUnaligned(fromByteOffset: 8 * i, as: Int64.self)) }
     case .u64: for i in 0..<count { destination[i] = Float(source.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self)) }
@@ -31,30 +31,3 @@ func decodeElements(_ dtype: StoredDType, from source: UnsafeRawPointer, count: 
 @inline(__always)
 func halfToFloat(_ bits: UInt16) -> Float { Float(Float16(bitPattern: bits)) }
 
-func decodeFloat16(from source: UnsafeRawPointer, count: Int, into destination: UnsafeMutablePointer<Float>) {
-    var i = 0
-    while i + 8 <= count {
-        let halves = source.loadUnaligned(fromByteOffset: 2 * i, as: SIMD8<Float16>.self)
-        UnsafeMutableRawPointer(destination + i).storeBytes(of: SIMD8<Float>(halves), as: SIMD8<Float>.self)
-        i += 8
-    }
-    while i < count {
-        destination[i] = halfToFloat(source.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))
-        i += 1
-    }
-}
-
-/// bfloat16 is the top half of a float32: shift into place.
-func decodeBFloat16(from source: UnsafeRawPointer, count: Int, into destination: UnsafeMutablePointer<Float>) {
-    var i = 0
-    while i + 8 <= count {
-        let halves = source.loadUnaligned(fromByteOffset: 2 * i, as: SIMD8<UInt16>.self)
-        let bits = SIMD8<UInt32>(truncatingIfNeeded: halves) &<< 16
-        UnsafeMutableRawPointer(destination + i).storeBytes(of: bits, as: SIMD8<UInt32>.self)
-        i += 8
-    }
-    while i < count {
-        destination[i] = Float(bitPattern: UInt32(source.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)) << 16)
-        i += 1
-    }
-}

@@ -1,5 +1,7 @@
 # The README's commands. Everything installs what it needs first (scripts/bootstrap).
-SWIFT_TEST_FLAGS = -c release -Xswiftc -enable-testing --disable-swift-testing
+# One set of release flags for the tests and for the sft the demo and benchmarks run, so
+# `make test` after `make demo` (or the other way round) reuses the same build.
+RELEASE_FLAGS = -c release -Xswiftc -enable-testing
 
 .PHONY: bootstrap build release test demo bench fixtures
 
@@ -10,17 +12,17 @@ build: bootstrap
 	swift build
 
 release: bootstrap
-	swift build -c release
+	swift build $(RELEASE_FLAGS)
 
 # Tests run in a release build (SIMD kernels at -Onone are too slow for real sizes); that one
 # build also gives the sft binary the end-to-end checks drive. The build without the Python
 # bridge only has to prove it compiles and links without libpython, so it is a debug build.
 test: bootstrap
 	scripts/fetch-model smollm2-135m-instruct >/dev/null
-	swift test $(SWIFT_TEST_FLAGS)
+	swift test $(RELEASE_FLAGS) --disable-swift-testing
 	swift build --disable-default-traits --scratch-path .build-nobridge
 
-# The quickstart: LoRA on SmolLM2-135M-Instruct, eval before/after, a sample (about 5 minutes).
+# The quickstart: LoRA on SmolLM2-135M-Instruct, eval before/after, a sample (about a minute here).
 demo: release
 	scripts/fetch-model smollm2-135m-instruct >/dev/null
 	.build/release/sft run recipes/quickstart.sft

@@ -1,7 +1,6 @@
 # The README's commands. Everything installs what it needs first (scripts/bootstrap).
-# One set of release flags for the tests and for the sft the demo and benchmarks run, so
-# `make test` after `make demo` (or the other way round) reuses the same build.
-RELEASE_FLAGS = -c release -Xswiftc -enable-testing
+# Tests need -enable-testing (they use @testable); the demo and benchmarks build plain release.
+TEST_FLAGS = -c release -Xswiftc -enable-testing --disable-swift-testing
 
 .PHONY: bootstrap build release test demo bench fixtures
 
@@ -12,14 +11,14 @@ build: bootstrap
 	swift build
 
 release: bootstrap
-	swift build $(RELEASE_FLAGS)
+	swift build -c release
 
 # Tests run in a release build (SIMD kernels at -Onone are too slow for real sizes); that one
 # build also gives the sft binary the end-to-end checks drive. The build without the Python
 # bridge only has to prove it compiles and links without libpython, so it is a debug build.
 test: bootstrap
 	scripts/fetch-model smollm2-135m-instruct >/dev/null
-	swift test $(RELEASE_FLAGS) --disable-swift-testing
+	swift test $(TEST_FLAGS)
 	swift build --disable-default-traits --scratch-path .build-nobridge
 
 # The quickstart: LoRA on SmolLM2-135M-Instruct, eval before/after, a sample (about a minute here).

@@ -32,7 +32,7 @@ final class InferenceModel: @unchecked Sendable {
         let template = try tokenizer.chatTemplate.map { try ChatTemplate(source: $0) }
         chatTemplate = template
         let (bos, eos) = (bosText, eosText)
-        let renderer = template.map { ChatTemplateRenderer(template: $0, bosToken: bos, eosToken: eos) }
+        let renderer = try template.map { try ChatTemplateRenderer(template: $0, bosToken: bos, eosToken: eos) }
         let spec = promptTemplate ?? (renderer == nil ? "alpaca" : "chat")
         self.promptTemplate = try PromptTemplate.resolve(spec, renderer: renderer, directory: directory)
         var stops = Set(generation?.eosTokenIds ?? [])
@@ -93,17 +93,5 @@ enum InferenceError: Error, CustomStringConvertible {
         switch self {
         case let .noChatTemplate(model): return "model '\(model)' has no chat template: use /v1/completions or /generate"
         }
-    }
-}
-
-/// The model's chat template as the data pipeline's renderer (for the `chat` prompt template).
-private struct ChatTemplateRenderer: ConversationRenderer {
-    let template: ChatTemplate
-    let bosToken: String?
-    let eosToken: String?
-
-    func render(_ turns: [ConversationTurn], addGenerationPrompt: Bool) throws -> String {
-        try template.render(messages: turns.map { ChatMessage(role: $0.role, content: $0.content) },
-                            addGenerationPrompt: addGenerationPrompt, bosToken: bosToken, eosToken: eosToken)
     }
 }

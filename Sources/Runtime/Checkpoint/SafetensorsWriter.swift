@@ -111,14 +111,6 @@ public enum SafetensorsWriter {
     }
 }
 
-/// bfloat16 bits of `value`: round to nearest even on the dropped 16 bits; NaN stays NaN.
-func bfloat16Bits(_ value: Float) -> UInt16 {
-    let bits = value.bitPattern
-    if value.isNaN { return UInt16(bits >> 16) | 0x0040 }
-    let rounded = bits &+ 0x7FFF &+ ((bits >> 16) & 1)
-    return UInt16(rounded >> 16)
-}
-
 /// A JSON string literal for `text` (quotes, backslashes and control characters escaped).
 func jsonString(_ text: String) -> String {
     var out = "\""

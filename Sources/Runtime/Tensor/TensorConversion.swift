@@ -48,9 +48,7 @@ extension Tensor {
         out.withUnsafeMutableBytes { dst in
             withUnsafeBufferPointer { src in
                 for (i, v) in src.enumerated() {
-                    let bits = v.bitPattern
-                    let rounded = v.isNaN ? (bits >> 16) | 0x40 : (bits &+ 0x7FFF &+ ((bits >> 16) & 1)) >> 16
-                    dst.storeBytes(of: UInt16(truncatingIfNeeded: rounded).littleEndian, toByteOffset: 2 * i, as: UInt16.self)
+                    dst.storeBytes(of: bfloat16Bits(v).littleEndian, toByteOffset: 2 * i, as: UInt16.self)
                 }
             }
         }
@@ -102,4 +100,12 @@ public func convertFloat16(_ out: UnsafeMutablePointer<Float>, _ src: UnsafeRawP
         out[i] = Float(src.loadUnaligned(fromByteOffset: 2 * i, as: Float16.self))
         i += 1
     }
+}
+
+/// The bfloat16 nearest to `value` (round to nearest, ties to even, as torch rounds); NaN
+/// stays a quiet NaN.
+func bfloat16Bits(_ value: Float) -> UInt16 {
+    let bits = value.bitPattern
+    if value.isNaN { return UInt16(bits >> 16) | 0x0040 }
+    return UInt16((bits &+ 0x7FFF &+ ((bits >> 16) & 1)) >> 16)
 }

@@ -29,7 +29,7 @@ public func generate(_ model: any CausalLM, tokenizer: any TextTokenizer, prompt
     let stopIds = Set(options.stopTokenIds)
     let start = Date()
     var prefillSeconds = 0.0
-    var next = withNoGrad { lastLogits(model, tokens: prompt, cache: cache) }
+    var next = withNoGrad { nextTokenLogits(model, tokens: prompt, cache: cache) }
     prefillSeconds = Date().timeIntervalSince(start)
     while generated.count < options.maxNewTokens {
         let token = sampler.next(logits: next, context: context)
@@ -51,7 +51,7 @@ public func generate(_ model: any CausalLM, tokenizer: any TextTokenizer, prompt
             if !onText(piece) { reason = .cancelled; break }
         }
         guard cache.fits(1) else { reason = .length; break }
-        next = withNoGrad { lastLogits(model, tokens: [token], cache: cache) }
+        next = withNoGrad { nextTokenLogits(model, tokens: [token], cache: cache) }
     }
     if reason != .stopString { emitted = tokenizer.decode(generated, skipSpecialTokens: true) }
     let total = Date().timeIntervalSince(start)
@@ -59,11 +59,13 @@ public func generate(_ model: any CausalLM, tokenizer: any TextTokenizer, prompt
                       prefillSeconds: prefillSeconds, decodeSeconds: total - prefillSeconds)
 }
 
-/// Runs `tokens` after the cached ones and returns the logits of the last position [V].
-func lastLogits(_ model: any CausalLM, tokens: [Int], cache: KVCache) -> [Float] {
+/// Runs `tokens` after the cached ones and returns the logits of the last position [V], through
+/// the packed head when the model keeps one.
+public func nextTokenLogits(_ model: any CausalLM, tokens: [Int], cache: KVCache) -> [Float] {
     let past = cache.length
     let input = ModelInput(ids: tokens, batch: 1, length: tokens.count, positions: Array(past..<(past + tokens.count)))
     let hidden = model.hiddenStates(input, cache: cache)
     let last = hidden.reshaped([tokens.count, model.config.hiddenSize]).rows((tokens.count - 1)..<tokens.count)
+    if let head = model.packedHead { return packedLinear(last, weight: head).scalars }
     return matmul(last, model.headWeight, transposeB: true).scalars
 }

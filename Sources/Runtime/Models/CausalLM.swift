@@ -36,9 +36,15 @@ public protocol CausalLM: Module {
     func hiddenStates(_ batch: ModelInput, cache: KVCache?) -> Tensor
     /// The output head [vocab, hidden]; the embedding table itself when the head is tied.
     var headWeight: Tensor { get }
+    /// The output head kept in its packed checkpoint format (GGUF blocks) when the model was
+    /// loaded keeping quantized weights; generation multiplies it instead of `headWeight`,
+    /// reading a quarter of the bytes or less per token. nil: use `headWeight`.
+    var packedHead: (any PackedWeight)? { get }
 }
 
 extension CausalLM {
+    public var packedHead: (any PackedWeight)? { nil }
+
     /// Final hidden states without a cache: [batch, length, hidden].
     public func hiddenStates(_ batch: ModelInput) -> Tensor { hiddenStates(batch, cache: nil) }
 

@@ -6,6 +6,8 @@ public final class LlamaModel: Module, CausalLM {
     let inverseFrequencies: [Double]
     /// Fused kernels (default) or their composed twins for attention and rotary embeddings.
     public var kernels = ModelKernels.fused
+    /// Set by `loadCausalLMKeepingQuantizedWeights` when the checkpoint's head is block-quantized.
+    public var packedHead: (any PackedWeight)?
 
     public init(config: ModelConfig, generator: inout SeededGenerator) {
         self.config = config

@@ -6,12 +6,21 @@ extension StoredTensor: PackedWeight {
     public var outFeatures: Int { shape.count == 2 ? shape[0] : rowCount }
     public var inFeatures: Int { rowLength }
     public var byteCount: Int { rowCount * rowByteCount }
+
+    /// GGUF Q4_0 / Q4_1 / Q8_0 rows multiply int8-quantized activations directly.
+    public func productFromPackedRows(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, M: Int) -> Bool {
+        guard let format = BlockDotFormat(dtype), shape.count == 2, let base = bytes.baseAddress else { return false }
+        blockProduct(y, x, M: M, K: inFeatures, N: outFeatures, format: format, base: base, rowBytes: rowByteCount,
+                     rowOrder: rowOrder)
+        return true
+    }
 }
 
 /// Builds the network a checkpoint describes like `loadCausalLM`, but every linear layer whose
 /// checkpoint weight is block-quantized (GGUF Q4_0, Q4_1, Q8_0, Q4_K, Q6_K) becomes a frozen
 /// `PackedLinear` reading the mapped blocks directly; embeddings, norms, biases, the output
-/// head and unquantized weights are decoded to Float32 (so are all of GPT-2's, whose Conv1D
+/// head and unquantized weights are decoded to Float32 (a block-quantized head is also kept
+/// packed as the Llama family's `packedHead`, which generation reads) (so are all of GPT-2's, whose Conv1D
 /// weights are stored transposed). Returns the model and the packed paths. The model is first
 /// built randomly initialized, so the Float32 projections exist briefly while loading.
 /// Apply LoRA afterwards to train adapters over the quantized base.
@@ -49,6 +58,11 @@ public func loadCausalLMKeepingQuantizedWeights(_ checkpoint: ModelCheckpoint) t
         weights[name] = transposed ? withNoGrad { values.transposedLastTwo() } : values
     }
     try model.loadParameters(weights)
+    if let llama = model as? LlamaModel,
+       let head = stored(checkpoint.config.tieWordEmbeddings ? "model.embed_tokens.weight" : "lm_head.weight"),
+       head.dtype.blockSize > 1, head.shape == [checkpoint.config.vocabSize, checkpoint.config.hiddenSize] {
+        llama.packedHead = head
+    }
     model.freeze()
     return (model, packedPaths)
 }

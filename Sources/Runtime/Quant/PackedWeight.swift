@@ -10,7 +10,19 @@ public protocol PackedWeight: Sendable {
     var byteCount: Int { get }
     /// Writes rows `rows` of W as Float32, row-major, into `destination` (rows.count x inFeatures).
     func decodeRows(_ rows: Range<Int>, into destination: UnsafeMutablePointer<Float>)
+    /// y (M, out) = x (M, in) W^T read straight from the packed bytes, without decoding tiles;
+    /// false when the format has no such kernel. Only asked for few rows (decode), where
+    /// reading W is the whole cost.
+    func productFromPackedRows(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, M: Int) -> Bool
 }
+
+extension PackedWeight {
+    public func productFromPackedRows(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, M: Int) -> Bool { false }
+}
+
+/// Products with at most this many rows go straight through the packed rows when the format
+/// allows (one pass over W per row of x); more rows decode tiles once and use sgemm.
+let packedDirectProductMaxRows = 4
 
 extension PackedWeight {
     /// The whole weight as a Float32 tensor [out, in] (tests, merging, export).
@@ -47,6 +59,7 @@ func packedMatmulForward(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Fl
     let N = w.outFeatures, K = w.inFeatures
     if M == 0 || N == 0 { return }
     if K == 0 { y.update(repeating: 0, count: M * N); return }
+    if M <= packedDirectProductMaxRows, w.productFromPackedRows(y, x, M: M) { return }
     forEachDecodedTile(w) { start, rows, tile in
         // y[:, start..<start+rows] (ldc = N) = x (M, K) * tile (rows, K)^T
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(M), Int32(rows), Int32(K),

@@ -6,12 +6,13 @@ import Runtime
 /// compared as ratios inside one run (the host is shared); performance is never asserted.
 enum BenchCommand {
     static let usage = """
-        usage: sft bench [peak|matmul|attention|xent|load|prefill|decode|train ...] [--threads N]
+        usage: sft bench [peak|matmul|gemv|attention|xent|load|prefill|decode|train ...] [--threads N]
                sft bench tokenizer [...]   (encode throughput next to Rust tokenizers)
                sft bench quant             (frozen-base memory: Float32, NF4, int8)
                sft bench startup           (launch to a ready prompt, ms)
           peak       fp32 FMA peak of this machine, 1 and N threads
           matmul     GFLOP/s of the Linear shapes of a 135M model and GPT-2 124M, vs the peak
+          gemv       one row x W (decode): fp32 sgemv vs GGUF Q4_1 / Q8_0 blocks, GB/s
           attention  causal/packed attention forward and backward, vs the naive twin
           xent       fused output projection + cross-entropy, vs the naive twin
           load       SmolLM2-135M-Instruct: GGUF to a ready model, seconds
@@ -36,7 +37,7 @@ enum BenchCommand {
                     return 2
                 }
                 threads = value
-            case "peak", "matmul", "attention", "xent", "load", "prefill", "decode", "train":
+            case "peak", "matmul", "gemv", "attention", "xent", "load", "prefill", "decode", "train":
                 names.append(argument)
             case "-h", "--help", "help":
                 print(usage)
@@ -46,12 +47,13 @@ enum BenchCommand {
                 return 2
             }
         }
-        if names.isEmpty { names = ["peak", "matmul", "attention", "xent", "load", "prefill", "decode", "train"] }
+        if names.isEmpty { names = ["peak", "matmul", "gemv", "attention", "xent", "load", "prefill", "decode", "train"] }
         let saved = ThreadPolicy.maxThreads
         defer { ThreadPolicy.setMaxThreads(saved) }
         print(BenchReport.header(threads: threads))
         if names.contains("peak") { print(PeakMeasurement.run(threads: threads).table()) }
         if names.contains("matmul") { print(MatmulBench.run(threads: threads)) }
+        if names.contains("gemv") { print(GemvBench.run(threads: threads)) }
         if names.contains("attention") { print(AttentionBench.run(threads: threads)) }
         if names.contains("xent") { print(CrossEntropyBench.run(threads: threads)) }
         let modelBenches = names.filter { ["load", "prefill", "decode", "train"].contains($0) }

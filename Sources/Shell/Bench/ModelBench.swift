@@ -2,9 +2,10 @@ import Foundation
 import Runtime
 
 /// `sft bench load|prefill|decode|train`: SmolLM2-135M-Instruct from the model cache, end to
-/// end, on 1 and N threads. Decode is compared with the memory-bandwidth bound of the weights it
-/// reads per token (all parameters, as Float32), with the read bandwidth measured in the same
-/// run. Training is LoRA r=16 on q_proj,v_proj, batch 4 x 256 tokens, AdamW, as in
+/// end, on 1 and N threads. Decode runs twice: with the weights dequantized to Float32 and with
+/// the GGUF blocks kept packed (`model load ... weights=packed`); each is compared with the
+/// memory-bandwidth bound of the bytes it reads per token, with the read bandwidth measured in
+/// the same run. Training is LoRA r=16 on q_proj,v_proj, batch 4 x 256 tokens, AdamW, as in
 /// scripts/bench/model_ref.py (transformers + PEFT).
 enum ModelBench {
     static let promptTokens = 128
@@ -29,19 +30,25 @@ enum ModelBench {
         do {
             var (model, seconds) = try timedLoad()
             if names.contains("load") { rows.append(["load (checkpoint + weights)", "-", BenchReport.fixed(seconds, 2) + " s", ""]) }
-            let bytesPerToken = Double(model.parameterCount()) * 4
             if names.contains("prefill") || names.contains("decode") {
                 let bandwidth = readBandwidth()
                 rows.append(["read bandwidth (measured now)", "1", BenchReport.fixed(bandwidth / 1e9, 1) + " GB/s", ""])
+                let (packed, packedSeconds) = try timedLoad(packed: true)
+                if names.contains("load") {
+                    rows.append(["load, weights packed", "-", BenchReport.fixed(packedSeconds, 2) + " s", ""])
+                }
                 for t in counts {
                     ThreadPolicy.setMaxThreads(t)
                     if names.contains("prefill") {
                         rows.append(["prefill \(promptTokens) tokens", "\(t)", BenchReport.fixed(prefillRate(model)) + " tok/s", ""])
                     }
-                    if names.contains("decode") {
-                        let rate = decodeRate(model), bound = max(bandwidth, idleBandwidth) / bytesPerToken
-                        rows.append(["decode \(decodeTokens) tokens", "\(t)", BenchReport.fixed(rate) + " tok/s",
-                                     "\(BenchReport.fixed(100 * rate / bound, 0))% of fp32 bound \(BenchReport.fixed(bound)) tok/s"])
+                    guard names.contains("decode") else { continue }
+                    for (weights, network) in [("fp32", model), ("packed", packed)] {
+                        let rate = decodeRate(network), bytes = Double(decodeWeightBytes(of: network))
+                        let bound = max(bandwidth, idleBandwidth) / bytes
+                        rows.append(["decode \(decodeTokens) tokens, \(weights)", "\(t)", BenchReport.fixed(rate) + " tok/s",
+                                     "\(BenchReport.fixed(100 * rate / bound, 0))% of bound \(BenchReport.fixed(bound)) tok/s "
+                                        + "(\(BenchReport.fixed(bytes / 1e6)) MB/token)"])
                     }
                 }
             }
@@ -56,13 +63,14 @@ enum ModelBench {
         } catch {
             return "\nSmolLM2 benchmarks failed: \(error)"
         }
-        return BenchReport.table("SmolLM2-135M-Instruct (\(modelURL.lastPathComponent), weights held as fp32)",
+        return BenchReport.table("SmolLM2-135M-Instruct (\(modelURL.lastPathComponent); fp32: weights dequantized, packed: GGUF blocks kept)",
                                  ["what", "threads", "speed", "note"], rows)
     }
 
-    private static func timedLoad() throws -> (any CausalLM, Double) {
+    private static func timedLoad(packed: Bool = false) throws -> (any CausalLM, Double) {
         let start = Date()
-        let model = try loadCausalLM(try ModelCheckpoint.load(from: modelURL))
+        let checkpoint = try ModelCheckpoint.load(from: modelURL)
+        let model = packed ? try loadCausalLMKeepingQuantizedWeights(checkpoint).model : try loadCausalLM(checkpoint)
         return (model, Date().timeIntervalSince(start))
     }
 
@@ -95,11 +103,7 @@ enum ModelBench {
 
     /// Runs `ids` after the cached tokens and returns the argmax of the last position's logits.
     private static func nextToken(_ model: any CausalLM, _ ids: [Int], cache: KVCache) -> Int {
-        let past = cache.length
-        let hidden = model.hiddenStates(ModelInput(ids: ids, batch: 1, length: ids.count, positions: Array(past..<(past + ids.count))),
-                                        cache: cache)
-        let last = hidden.reshaped([ids.count, model.config.hiddenSize]).rows((ids.count - 1)..<ids.count)
-        let logits = matmul(last, model.headWeight, transposeB: true).scalars
+        let logits = nextTokenLogits(model, tokens: ids, cache: cache)
         return logits.indices.max { logits[$0] < logits[$1] } ?? 0
     }
 

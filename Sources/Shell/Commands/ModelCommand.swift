@@ -8,14 +8,23 @@ enum ModelCommand {
             verb: "model", subverb: "load",
             summary: "Load a model: an HF folder (config.json + safetensors) or a .gguf file, with the tokenizer and chat template beside it.",
             positionals: [.required("path", .existingPath, "The model folder or .gguf file.")],
+            options: [.optional("weights", .choice(WeightStorage.allCases.map(\.rawValue)), default: "float32",
+                                "float32: dequantize GGUF blocks (trainable, exact); packed: keep them as they are "
+                                + "(frozen; fast generation, LoRA on top).")],
             examples: ["model load ~/.cache/sft/models/smollm2-135m-instruct/SmolLM2-135M-Instruct.Q4_1.gguf",
+                       "model load ~/.cache/sft/models/smollm2-135m-instruct/SmolLM2-135M-Instruct.Q4_1.gguf weights=packed",
                        "model load out/merged"]),
         run: { arguments, context in
-            let model = try LoadedModel.load(from: URL(fileURLWithPath: arguments.path("path")!))
+            let weights = WeightStorage(rawValue: arguments.string("weights")!)!
+            let model = try LoadedModel.load(from: URL(fileURLWithPath: arguments.path("path")!), weights: weights)
             context.session.set(.model, model)
             context.session.set(.adapter, nil)
             context.output.line("loaded \(model.summary)")
-            if model.fromGGUF { context.output.line("note: quantized GGUF weights were dequantized to float32") }
+            if model.fromGGUF {
+                context.output.line(weights == .packed
+                    ? "note: quantized GGUF weights kept packed and frozen (train LoRA on top; weights=float32 for full fine-tuning)"
+                    : "note: quantized GGUF weights were dequantized to float32 (weights=packed keeps them packed)")
+            }
         })
 
     static let info = CommandDefinition(

@@ -92,7 +92,9 @@ final class PackedLinearTests: XCTestCase {
             XCTAssertEqual(stored.shape.count, 2, name)
             let layer = PackedLinear(weight: stored)
             assertClose(layer.packedWeight.dequantized().scalars, stored.floats(), rtol: 0, atol: 0, name)
-            checkAgainstReference(layer, x: input([3, stored.shape[1]], seed: 12))
+            // Eight rows decode tiles (exact); a few rows multiply the blocks with int16
+            // activations instead, held to their bound in GGUFBlockProductTests.
+            checkAgainstReference(layer, x: input([8, stored.shape[1]], seed: 12))
         }
     }
 }

@@ -100,7 +100,8 @@ public final class SFTTrainer {
             var lossSum = 0.0
             if supervised > 0 {
                 for batch in micro {
-                    let loss = model.loss(modelInput(batch), labels: batch.labels)
+                    let (input, labels) = modelRows(batch)
+                    let loss = model.loss(input, labels: labels)
                     lossSum += Double(loss.sum.item)
                     gradients += (loss.sum * (1 / Float(supervised))).backward()
                 }
@@ -166,7 +167,8 @@ public func meanLoss(_ model: any CausalLM, _ schedule: EpochSchedule) -> Double
     withNoGrad {
         for b in 0..<schedule.batchesPerEpoch {
             let batch = schedule.batch(at: DataPosition(epoch: 0, batch: b))
-            let loss = model.loss(modelInput(batch), labels: batch.labels)
+            let (input, labels) = modelRows(batch)
+            let loss = model.loss(input, labels: labels)
             sum += Double(loss.sum.item)
             count += loss.count
         }
@@ -174,12 +176,25 @@ public func meanLoss(_ model: any CausalLM, _ schedule: EpochSchedule) -> Double
     return count == 0 ? .nan : sum / Double(count)
 }
 
-/// The model's view of a data batch. Rows holding one example each need no block mask:
-/// padding sits after the real tokens, so plain causal attention is the same for them.
-public func modelInput(_ batch: TokenBatch) -> ModelInput {
-    let packed = batch.sequenceIds.contains { $0 > 0 }
-    return ModelInput(ids: batch.inputIds, batch: batch.rows, length: batch.length, positions: batch.positionIds,
-                      sequenceIds: packed ? batch.sequenceIds : nil)
+/// The model's view of a data batch, without its padding: when the batch has any, its examples
+/// are laid end to end in one row with a sequence id each (the block-diagonal mask keeps them
+/// apart, positions restart per example), so no layer computes on pad tokens. The loss and
+/// gradients equal the padded batch's: every example's first label is masked, so no example
+/// predicts the next one's first token. A batch without padding is passed as it is (rows
+/// holding one example each need no block mask).
+public func modelRows(_ batch: TokenBatch) -> (input: ModelInput, labels: [Int]) {
+    let padded = batch.sequenceIds.contains(-1)
+    if !padded {
+        let packed = batch.sequenceIds.contains { $0 > 0 }
+        return (ModelInput(ids: batch.inputIds, batch: batch.rows, length: batch.length, positions: batch.positionIds,
+                           sequenceIds: packed ? batch.sequenceIds : nil), batch.labels)
+    }
+    let real = batch.sequenceIds.indices.filter { batch.sequenceIds[$0] >= 0 }
+    // Sequence ids unique across rows: row r's example s becomes r * length + s.
+    let sequences = real.map { ($0 / batch.length) * batch.length + batch.sequenceIds[$0] }
+    let input = ModelInput(ids: real.map { batch.inputIds[$0] }, batch: 1, length: real.count,
+                           positions: real.map { batch.positionIds[$0] }, sequenceIds: sequences)
+    return (input, real.map { batch.labels[$0] })
 }
 
 /// Tokens the loss is computed on after the next-token shift.

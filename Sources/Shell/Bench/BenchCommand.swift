@@ -6,7 +6,7 @@ import Runtime
 /// compared as ratios inside one run (the host is shared); performance is never asserted.
 enum BenchCommand {
     static let usage = """
-        usage: sft bench [peak|matmul|gemv|attention|xent|load|prefill|decode|train ...] [--threads N]
+        usage: sft bench [peak|matmul|gemv|attention|xent|load|prefill|decode|train|finetune ...] [--threads N]
                sft bench tokenizer [...]   (encode throughput next to Rust tokenizers)
                sft bench quant             (frozen-base memory: Float32, NF4, int8)
                sft bench startup           (launch to a ready prompt, ms)
@@ -18,7 +18,9 @@ enum BenchCommand {
           load       SmolLM2-135M-Instruct: GGUF to a ready model, seconds
           prefill    SmolLM2: prompt tokens/s (128-token prompt)
           decode     SmolLM2: greedy tokens/s, vs the memory-bandwidth bound of its weights
-          train      SmolLM2: LoRA r=16 (q_proj,v_proj) training tokens/s, batch 4 x 256
+          train      SmolLM2: LoRA r=16 (q_proj,v_proj) training tokens/s, batch 4 x 256 random tokens
+          finetune   SmolLM2: LoRA on recipe data: padded, padding-free, packed, QLoRA; tokens/s
+                     and peak memory (run from the repository root)
           --threads  the most threads to use (default: SFT_THREADS or the core count)
         """
 
@@ -26,6 +28,10 @@ enum BenchCommand {
         if arguments.first == "tokenizer" { return TokenizerBench.run(Array(arguments.dropFirst())) }
         if arguments.first == "quant" { return QuantBench.run(Array(arguments.dropFirst())) }
         if arguments.first == "startup" { return StartupBench.run(Array(arguments.dropFirst())) }
+        if arguments.first == "finetune-mode", arguments.count >= 2 {  // one mode in a child process
+            let threads = arguments.count >= 4 ? Int(arguments[3]) ?? ThreadPolicy.maxThreads : ThreadPolicy.maxThreads
+            return TrainBench.runMode(arguments[1], threads: threads)
+        }
         var names: [String] = []
         var threads = ThreadPolicy.maxThreads
         var rest = arguments[...]
@@ -37,7 +43,7 @@ enum BenchCommand {
                     return 2
                 }
                 threads = value
-            case "peak", "matmul", "gemv", "attention", "xent", "load", "prefill", "decode", "train":
+            case "peak", "matmul", "gemv", "attention", "xent", "load", "prefill", "decode", "train", "finetune":
                 names.append(argument)
             case "-h", "--help", "help":
                 print(usage)
@@ -47,7 +53,7 @@ enum BenchCommand {
                 return 2
             }
         }
-        if names.isEmpty { names = ["peak", "matmul", "gemv", "attention", "xent", "load", "prefill", "decode", "train"] }
+        if names.isEmpty { names = ["peak", "matmul", "gemv", "attention", "xent", "load", "prefill", "decode", "train", "finetune"] }
         let saved = ThreadPolicy.maxThreads
         defer { ThreadPolicy.setMaxThreads(saved) }
         print(BenchReport.header(threads: threads))
@@ -58,6 +64,7 @@ enum BenchCommand {
         if names.contains("xent") { print(CrossEntropyBench.run(threads: threads)) }
         let modelBenches = names.filter { ["load", "prefill", "decode", "train"].contains($0) }
         if !modelBenches.isEmpty { print(ModelBench.run(modelBenches, threads: threads)) }
+        if names.contains("finetune") { print(TrainBench.run(threads: threads)) }
         return 0
     }
 }

@@ -22,7 +22,11 @@ final class SmolLM2LoRATests: XCTestCase {
     /// QLoRA: the base's projections stored as NF4 (double-quantized, blocks of 64), LoRA on top.
     /// "Before" is the NF4 base, the model the adapters start from.
     func testQLoRARaisesTrainingFitAndKeepsExactMatch() throws {
+        #if DEBUG
+        throw XCTSkip("NF4-quantizing 135M weights and decoding them per generated token takes many minutes at -Onone; run in release")
+        #else
         try fineTune(quantizedBase: .nf4())
+        #endif
     }
 
     /// Trains LoRA r=16 on q_proj,v_proj (over the base quantized to `quantizedBase`, if given),

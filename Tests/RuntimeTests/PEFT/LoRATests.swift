@@ -3,15 +3,17 @@ import XCTest
 import Runtime
 import TestSupport
 
+/// A tiny model of Tests/Fixtures/models with its fixture's input ids [2, 16] and labels.
+func tinyModel(_ name: String = "llama-tied") throws -> (any CausalLM, ModelInput, [Int]) {
+    let folder = fixtureURL("models/\(name)")
+    let model = try loadCausalLM(try ModelCheckpoint.load(from: folder))
+    let reference = try SafetensorsFile(url: folder.appendingPathComponent("reference.safetensors")).tensors
+    let ids = try XCTUnwrap(reference["input_ids"]?.integers())
+    let labels = try XCTUnwrap(reference["labels"]?.integers())
+    return (model, ModelInput(ids: ids, batch: 2, length: 16), labels)
+}
+
 final class LoRATests: XCTestCase {
-    private func tinyModel(_ name: String = "llama-tied") throws -> (any CausalLM, ModelInput, [Int]) {
-        let folder = fixtureURL("models/\(name)")
-        let model = try loadCausalLM(try ModelCheckpoint.load(from: folder))
-        let reference = try SafetensorsFile(url: folder.appendingPathComponent("reference.safetensors")).tensors
-        let ids = try XCTUnwrap(reference["input_ids"]?.integers())
-        let labels = try XCTUnwrap(reference["labels"]?.integers())
-        return (model, ModelInput(ids: ids, batch: 2, length: 16), labels)
-    }
 
     func testFreshAdapterLeavesOutputsUnchangedAndTrainsOnlyLoRA() throws {
         let (model, input, _) = try tinyModel()

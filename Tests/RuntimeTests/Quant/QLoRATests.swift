@@ -5,15 +5,6 @@ import TestSupport
 
 /// LoRA over quantized bases on the tiny Llama fixture (Tests/Fixtures/models/llama-tied).
 final class QLoRATests: XCTestCase {
-    private func tinyModel() throws -> (any CausalLM, ModelInput, [Int]) {
-        let folder = fixtureURL("models/llama-tied")
-        let model = try loadCausalLM(try ModelCheckpoint.load(from: folder))
-        let reference = try SafetensorsFile(url: folder.appendingPathComponent("reference.safetensors")).tensors
-        let ids = try XCTUnwrap(reference["input_ids"]?.integers())
-        let labels = try XCTUnwrap(reference["labels"]?.integers())
-        return (model, ModelInput(ids: ids, batch: 2, length: 16), labels)
-    }
-
     private let lora = LoRAConfig(r: 4, alpha: 8, targetModules: ["all-linear"])
 
     /// Gives every lora_B seeded non-zero values so the adapters change the output.

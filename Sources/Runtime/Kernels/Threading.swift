@@ -66,7 +66,9 @@ public enum ThreadPolicy {
     /// Sets OpenBLAS's thread count for a product `[m,k] x [k,n]`. Call right before each
     /// `cblas_sgemm`/`cblas_sgemv`; it only calls into OpenBLAS when the count changes.
     public static func prepareBLAS(m: Int, n: Int, k: Int) {
-        setBLASThreads(blasThreads(m: m, n: n, k: k))
+        let threads = blasThreads(m: m, n: n, k: k)
+        setBLASThreads(threads)
+        if threads > 1 { WorkerPool.shared.park() }
     }
 
     /// Sets OpenBLAS's thread count regardless of shape. For measuring (`sft bench`); kernels

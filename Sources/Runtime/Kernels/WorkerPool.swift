@@ -26,6 +26,9 @@ final class WorkerPool: @unchecked Sendable {
     private let ticket = Atomic<Int>(0)
     private let finished = Atomic<Int>(0)
     private let inUse = Atomic<Bool>(false)
+    /// Set when a multi-threaded BLAS call is about to run: polling workers go to sleep at once
+    /// instead of taking a core from BLAS's own threads. Cleared by the next loop.
+    private let parkRequested = Atomic<Bool>(false)
     /// Bit w set: worker w sleeps (or is about to) and needs its semaphore signalled.
     private let asleep = Atomic<Int>(0)
     private let wakeUps: [DispatchSemaphore]
@@ -52,6 +55,7 @@ final class WorkerPool: @unchecked Sendable {
               inUse.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else { return false }
         self.body = body
         self.tasks = tasks
+        parkRequested.store(false, ordering: .relaxed)
         finished.store(0, ordering: .relaxed)
         let current = generation.load(ordering: .relaxed) + 1
         ticket.store(current << 24, ordering: .relaxed)
@@ -82,6 +86,11 @@ final class WorkerPool: @unchecked Sendable {
         }
     }
 
+    /// Sends polling workers to sleep now (a multi-threaded BLAS call needs the cores).
+    func park() {
+        if !parkRequested.load(ordering: .relaxed) { parkRequested.store(true, ordering: .relaxed) }
+    }
+
     private func workerLoop(index w: Int) {
         var seen = 0
         while true {
@@ -100,7 +109,8 @@ final class WorkerPool: @unchecked Sendable {
             let current = generation.load(ordering: .acquiring)
             if current != seen { return current }
             polls += 1
-            if polls % 256 != 0 || DispatchTime.now().uptimeNanoseconds < deadline { continue }
+            if polls % 256 != 0 { continue }
+            if !parkRequested.load(ordering: .relaxed), DispatchTime.now().uptimeNanoseconds < deadline { continue }
             asleep.bitwiseOr(1 << w, ordering: .sequentiallyConsistent)
             if generation.load(ordering: .sequentiallyConsistent) != seen {
                 // Work arrived meanwhile: take the bit back, or consume the wake-up already sent.

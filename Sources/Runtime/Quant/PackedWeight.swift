@@ -39,19 +39,33 @@ func packedTileRows(inFeatures: Int, outFeatures: Int) -> Int {
     max(1, min(outFeatures, 65_536 / max(inFeatures, 1)))
 }
 
-/// Calls `body(start, rows, tile)` for consecutive row tiles of W, each decoded into one
-/// reused scratch buffer `tile` (rows x inFeatures).
-private func forEachDecodedTile(_ w: some PackedWeight,
-                                _ body: (_ start: Int, _ rows: Int, _ tile: UnsafePointer<Float>) -> Void) {
+/// Splits the row tiles of W into one contiguous run per thread and calls
+/// `body(run, start, rows, tile)` for each tile, decoded into that thread's own scratch
+/// (rows x inFeatures). Threads each decode and multiply their own tiles (BLAS held at one
+/// thread): handing each small tile to a multi-threaded sgemm instead made QLoRA slower on two
+/// threads than on one.
+private func forEachDecodedTile(_ w: some PackedWeight, runs: Int,
+                                _ body: (_ run: Int, _ start: Int, _ rows: Int, _ tile: UnsafePointer<Float>) -> Void) {
     let N = w.outFeatures, K = w.inFeatures
     let tileRows = packedTileRows(inFeatures: K, outFeatures: N)
-    let scratch = UnsafeMutablePointer<Float>.allocate(capacity: tileRows * K)
-    defer { scratch.deallocate() }
-    for start in stride(from: 0, to: N, by: tileRows) {
-        let rows = min(tileRows, N - start)
-        w.decodeRows(start..<(start + rows), into: scratch)
-        body(start, rows, scratch)
+    let tiles = (N + tileRows - 1) / tileRows
+    ThreadPolicy.parallelFor(runs) { runRange in
+        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: tileRows * K)
+        defer { scratch.deallocate() }
+        for run in runRange {
+            for t in (run * tiles / runs)..<((run + 1) * tiles / runs) {
+                let start = t * tileRows, rows = min(tileRows, N - start)
+                w.decodeRows(start..<(start + rows), into: scratch)
+                body(run, start, rows, scratch)
+            }
+        }
     }
+}
+
+/// Runs of tiles to split a product over W into: one per thread, at most one per tile.
+private func tileRuns(_ w: some PackedWeight) -> Int {
+    let tileRows = packedTileRows(inFeatures: w.inFeatures, outFeatures: w.outFeatures)
+    return max(1, min(ThreadPolicy.maxThreads, (w.outFeatures + tileRows - 1) / tileRows))
 }
 
 /// y (M, N) = x (M, K) W^T with W (N, K) decoded tile by tile; y is overwritten.
@@ -60,23 +74,33 @@ func packedMatmulForward(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Fl
     if M == 0 || N == 0 { return }
     if K == 0 { y.update(repeating: 0, count: M * N); return }
     if M <= packedDirectProductMaxRows, w.productFromPackedRows(y, x, M: M) { return }
-    forEachDecodedTile(w) { start, rows, tile in
-        // y[:, start..<start+rows] (ldc = N) = x (M, K) * tile (rows, K)^T
+    forEachDecodedTile(w, runs: tileRuns(w)) { _, start, rows, tile in
+        // y[:, start..<start+rows] (ldc = N) = x (M, K) * tile (rows, K)^T; tiles write disjoint columns.
+        ThreadPolicy.prepareBLAS(m: M, n: rows, k: K)
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(M), Int32(rows), Int32(K),
                     1, x, Int32(K), tile, Int32(K), 0, y + start, Int32(N))
     }
 }
 
-/// dx (M, K) = dy (M, N) W with W (N, K) decoded tile by tile; dx is overwritten.
+/// dx (M, K) = dy (M, N) W with W (N, K) decoded tile by tile; dx is overwritten. Each run of
+/// tiles sums into its own partial dx (the first run into dx itself); the partials are added at
+/// the end.
 func packedMatmulBackwardInput(_ dx: UnsafeMutablePointer<Float>, _ dy: UnsafePointer<Float>, _ w: some PackedWeight, M: Int) {
     let N = w.outFeatures, K = w.inFeatures
     if M == 0 || K == 0 { return }
+    let runs = tileRuns(w)
+    let partials = UnsafeMutablePointer<Float>.allocate(capacity: max(1, (runs - 1) * M * K))
+    defer { partials.deallocate() }
     dx.update(repeating: 0, count: M * K)
-    forEachDecodedTile(w) { start, rows, tile in
-        // dx += dy[:, start..<start+rows] (M, rows; lda = N) * tile (rows, K)
+    if runs > 1 { partials.update(repeating: 0, count: (runs - 1) * M * K) }
+    forEachDecodedTile(w, runs: runs) { run, start, rows, tile in
+        // target += dy[:, start..<start+rows] (M, rows; lda = N) * tile (rows, K)
+        let target = run == 0 ? dx : partials + (run - 1) * M * K
+        ThreadPolicy.prepareBLAS(m: M, n: K, k: rows)
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(M), Int32(K), Int32(rows),
-                    1, dy + start, Int32(N), tile, Int32(K), 1, dx, Int32(K))
+                    1, dy + start, Int32(N), tile, Int32(K), 1, target, Int32(K))
     }
+    for run in 1..<max(runs, 1) { cblas_saxpy(Int32(M * K), 1, partials + (run - 1) * M * K, 1, dx, 1) }
 }
 
 /// x W^T (+ bias) for a frozen packed W: x [..., in] -> [..., out]. Differentiable w.r.t. x

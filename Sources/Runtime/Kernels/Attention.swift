@@ -202,8 +202,9 @@ public func attentionDecode(_ out: UnsafeMutablePointer<Float>, _ q: UnsafePoint
     precondition(length >= 1 && length <= capacity, "attentionDecode: length \(length) must be in 1...capacity \(capacity)")
     let scale = 1 / Float(headDim).squareRoot()
     let ldk = nKV * headDim, group = nHead / nKV
-    // Split across threads only when a head's work (length x headDim) is big enough to pay for it.
-    let grain = max(1, (1 << 16) / (length * headDim))
+    // Split across threads once a few heads' work (length x headDim each) pays for a hand-off to
+    // the pool's awake workers (about a microsecond).
+    let grain = max(1, (1 << 12) / (length * headDim))
     ThreadPolicy.parallelFor(B * nHead, grain: grain) { tasks in
         let scores = UnsafeMutablePointer<Float>.allocate(capacity: length)
         defer { scores.deallocate() }

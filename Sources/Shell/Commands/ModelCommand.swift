@@ -1,6 +1,16 @@
 import Foundation
 import Runtime
 
+/// `weights=float32|packed`, shared by the verbs that load a model.
+let weightsOption = ArgumentSpec.optional("weights", .choice(WeightStorage.allCases.map(\.rawValue)), default: "float32",
+                                          "float32: dequantize GGUF blocks (trainable, exact); packed: keep them as they are "
+                                          + "(frozen; fast generation, LoRA on top).")
+
+/// The `weights=` argument's value (validated by the binder against the choices).
+func weightStorage(_ arguments: Arguments) -> WeightStorage {
+    arguments.string("weights").flatMap(WeightStorage.init(rawValue:)) ?? .float32
+}
+
 /// `model load PATH` and `model info`.
 enum ModelCommand {
     static let load = CommandDefinition(
@@ -8,14 +18,12 @@ enum ModelCommand {
             verb: "model", subverb: "load",
             summary: "Load a model: an HF folder (config.json + safetensors) or a .gguf file, with the tokenizer and chat template beside it.",
             positionals: [.required("path", .existingPath, "The model folder or .gguf file.")],
-            options: [.optional("weights", .choice(WeightStorage.allCases.map(\.rawValue)), default: "float32",
-                                "float32: dequantize GGUF blocks (trainable, exact); packed: keep them as they are "
-                                + "(frozen; fast generation, LoRA on top).")],
+            options: [weightsOption],
             examples: ["model load ~/.cache/sft/models/smollm2-135m-instruct/SmolLM2-135M-Instruct.Q4_1.gguf",
                        "model load ~/.cache/sft/models/smollm2-135m-instruct/SmolLM2-135M-Instruct.Q4_1.gguf weights=packed",
                        "model load out/merged"]),
         run: { arguments, context in
-            let weights = WeightStorage(rawValue: arguments.string("weights")!)!
+            let weights = weightStorage(arguments)
             let model = try LoadedModel.load(from: URL(fileURLWithPath: arguments.path("path")!), weights: weights)
             context.session.set(.model, model)
             context.session.set(.adapter, nil)

@@ -20,12 +20,13 @@ enum ServeCommand {
                 .optional("queue", .int, default: "16", range: 0...10_000, "Requests that may wait while one generates; more get 503."),
                 .optional("max_tokens", .int, default: "512", range: 1...100_000, "Cap on max_tokens per request."),
                 .optional("max_body", .int, default: "1048576", range: 1024...1_073_741_824, "Largest request body in bytes (413 above)."),
+                weightsOption,
             ],
             examples: ["serve models/smollm2", "serve models/smollm2 adapter=out/checkpoint-200 port=9000 token=$SFT_SERVE_TOKEN"]),
         run: { arguments, context in
             let model = try InferenceModel.load(model: URL(fileURLWithPath: arguments.path("model")!),
                                                 adapter: arguments.path("adapter").map { URL(fileURLWithPath: $0) },
-                                                template: arguments.string("template"))
+                                                template: arguments.string("template"), weights: weightStorage(arguments))
             var configuration = InferenceServer.Configuration()
             configuration.host = arguments.string("host")!
             configuration.port = arguments.int("port")!

@@ -47,7 +47,8 @@ final class InferenceModel: @unchecked Sendable {
     /// in `adapter`. `template` names the prompt template (a built-in or a template file);
     /// without one, `chat` when the tokenizer has a chat template, else `alpaca`.
     /// `model` may also be an adapter folder: its base comes from `base_model_name_or_path`.
-    static func load(model: URL, adapter: URL? = nil, template: String? = nil, name: String? = nil) throws -> InferenceModel {
+    static func load(model: URL, adapter: URL? = nil, template: String? = nil, name: String? = nil,
+                     weights: WeightStorage = .float32) throws -> InferenceModel {
         if adapter == nil, FileManager.default.fileExists(atPath: model.appendingPathComponent(AdapterFiles.configName).path) {
             guard let base = try AdapterFiles.loadConfig(from: model).baseModelNameOrPath, !base.isEmpty else {
                 throw LoRAError.adapter(file: model.appendingPathComponent(AdapterFiles.configName).path,
@@ -55,10 +56,10 @@ final class InferenceModel: @unchecked Sendable {
             }
             let baseURL = base.hasPrefix("/") ? URL(fileURLWithPath: base) : model.appendingPathComponent(base)
             let resolved = FileManager.default.fileExists(atPath: baseURL.path) ? baseURL : URL(fileURLWithPath: base)
-            return try load(model: resolved, adapter: model, template: template, name: name)
+            return try load(model: resolved, adapter: model, template: template, name: name, weights: weights)
         }
         let checkpoint = try ModelCheckpoint.load(from: model)
-        let network = try loadCausalLM(checkpoint)
+        let network = weights == .packed ? try loadCausalLMKeepingQuantizedWeights(checkpoint).model : try loadCausalLM(checkpoint)
         if let adapter { try AdapterFiles.load(into: network, from: adapter) }
         let tokenizer = try checkpoint.ggufMetadata.map { try Tokenizer(gguf: $0, file: model.path) }
             ?? Tokenizer.load(folder: model)

@@ -1,0 +1,40 @@
+import Foundation
+import XCTest
+import TestSupport
+@testable import Shell
+
+/// `model load FILE.gguf weights=packed` through a recipe on the real SmolLM2 (skipped with a
+/// message when `scripts/fetch-model` has not run): the blocks stay packed, generation answers as
+/// the Float32 model does, and LoRA trains on top of the frozen 4-bit base.
+final class PackedWeightsRecipeTests: XCTestCase {
+    private var smolLM2: URL {
+        let cache = ProcessInfo.processInfo.environment["SFT_MODEL_CACHE"].map { URL(fileURLWithPath: $0) }
+            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/sft/models")
+        return cache.appendingPathComponent("smollm2-135m-instruct/SmolLM2-135M-Instruct.Q4_1.gguf")
+    }
+
+    func testPackedModelGeneratesAndTrainsLoRA() throws {
+        guard FileManager.default.fileExists(atPath: smolLM2.path) else {
+            throw XCTSkip("SmolLM2 model absent at \(smolLM2.path): run scripts/fetch-model smollm2-135m-instruct")
+        }
+        let dir = try temporaryFolder(self)
+        let recipe = try writeFile("""
+            model load \(smolLM2.path) weights=packed
+            generate "What is the capital of France?" max_tokens=12
+            data load \(fixtureURL("workbench/tasks.jsonl").path)
+            lora r=4 alpha=8 targets=q_proj,v_proj
+            train max_steps=2 lr=1e-3 batch=2 max_len=64 logging=1 out=\(dir.path)/out
+            """, "packed.sft", in: dir)
+        let shell = ShellHarness()
+        XCTAssertNil(shell.run("run \(recipe)"), shell.errors)
+        XCTAssertTrue(shell.text.contains("kept packed and frozen"), shell.text)
+        XCTAssertTrue(shell.text.contains("The capital of France is Paris."), shell.text)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: dir.appendingPathComponent("out/checkpoint-2").path), shell.text)
+    }
+
+    func testUnknownWeightsValueNamesTheChoices() {
+        let shell = ShellHarness()
+        let error = shell.run("model load \(fixtureURL("workbench/tiny-llama").path) weights=int3") ?? ""
+        XCTAssertTrue(error.contains("float32") && error.contains("packed"), error)
+    }
+}

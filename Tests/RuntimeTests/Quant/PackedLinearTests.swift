@@ -30,8 +30,9 @@ final class PackedLinearTests: XCTestCase {
     }
 
     func testNF4MatchesDequantizedReferenceOnOddSizesAndManyTiles() {
-        // 70 inputs: blocks of 64 straddle rows; 1000 outputs at 70 inputs span two tiles.
-        for (outF, inF, xShape) in [(13, 70, [3, 5, 70]), (1000, 70, [2, 70]), (1, 1, [4, 1]), (7, 129, [1, 129])] {
+        // 70 inputs: blocks of 64 straddle rows; 1000 outputs at 70 inputs span two tiles (one row
+        // of x goes through sgemv per tile, more through sgemm).
+        for (outF, inF, xShape) in [(13, 70, [3, 5, 70]), (1000, 70, [2, 70]), (1000, 70, [1, 70]), (1, 1, [4, 1]), (7, 129, [1, 129])] {
             let layer = NF4Linear(quantizing: floatLinear(outF, inF, seed: UInt64(outF)))
             checkAgainstReference(layer, x: input(xShape, seed: 3))
         }

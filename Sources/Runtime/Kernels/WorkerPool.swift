@@ -10,19 +10,22 @@ import Synchronization
 /// One loop runs at a time: `run` returns false when another thread is using the pool (the
 /// caller then falls back to Dispatch). The caller and the workers claim tasks from one ticket
 /// counter, so on a loaded host, where a worker may not get a core, the caller runs the tasks
-/// itself instead of waiting. A ticket carries its loop's generation, so a late worker can
-/// never claim (or call the body of) a later loop.
+/// itself instead of waiting. A ticket carries its loop's generation and task count, so a late
+/// worker can never claim (or call the body of) a later loop: reading a plain `tasks` of the next
+/// loop beside a ticket of the last one let a task run twice (WorkerPoolTests caught it).
 final class WorkerPool: @unchecked Sendable {
     /// How long a worker polls for the next loop before it sleeps; decode loops follow each
     /// other within a few microseconds, training's large BLAS calls leave it asleep.
     static let spinNanoseconds: UInt64 = 200_000
+    private static let generationMask = (1 << 23) - 1
 
     /// Helpers for up to `activeProcessorCount` threads in all (the caller is one of them).
     static let shared = WorkerPool(workers: max(0, ProcessInfo.processInfo.activeProcessorCount - 1))
 
     let workers: Int
     private let generation = Atomic<Int>(0)
-    /// generation << 24 | index of the next unclaimed task.
+    /// (generation mod 2^23) << 40 | task count << 20 | index of the next unclaimed task. The
+    /// generation wraps after 8M loops (a decode runs ~200 per token), so it is compared masked.
     private let ticket = Atomic<Int>(0)
     private let finished = Atomic<Int>(0)
     private let inUse = Atomic<Bool>(false)
@@ -32,9 +35,9 @@ final class WorkerPool: @unchecked Sendable {
     /// Bit w set: worker w sleeps (or is about to) and needs its semaphore signalled.
     private let asleep = Atomic<Int>(0)
     private let wakeUps: [DispatchSemaphore]
-    // Written by the caller before `generation` is bumped, read by workers after they see it.
+    // Written by the caller before `generation` is bumped; read only after a successful claim,
+    // when its loop cannot end before the claimed task does.
     private var body: ((Int) -> Void)?
-    private var tasks = 0
 
     private init(workers: Int) {
         precondition(workers < Int.bitWidth, "WorkerPool: \(workers) workers do not fit the sleep mask")
@@ -51,14 +54,13 @@ final class WorkerPool: @unchecked Sendable {
     /// returns when all have finished. False (nothing ran) when the pool is busy with another
     /// caller's loop.
     func run(tasks: Int, _ body: @escaping (Int) -> Void) -> Bool {
-        guard tasks >= 1, tasks < 1 << 24,
+        guard tasks >= 1, tasks < 1 << 20,
               inUse.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else { return false }
         self.body = body
-        self.tasks = tasks
         parkRequested.store(false, ordering: .relaxed)
         finished.store(0, ordering: .relaxed)
         let current = generation.load(ordering: .relaxed) + 1
-        ticket.store(current << 24, ordering: .relaxed)
+        ticket.store((current & Self.generationMask) << 40 | tasks << 20, ordering: .relaxed)
         generation.store(current, ordering: .sequentiallyConsistent)
         let sleeping = asleep.exchange(0, ordering: .sequentiallyConsistent)
         for w in 0..<workers where sleeping & (1 << w) != 0 { wakeUps[w].signal() }
@@ -78,10 +80,11 @@ final class WorkerPool: @unchecked Sendable {
     private func runClaimedTasks(of loop: Int) {
         while true {
             let value = ticket.load(ordering: .acquiring)
-            guard value >> 24 == loop, value & 0xFF_FFFF < tasks else { return }
+            let index = value & 0xF_FFFF, count = (value >> 20) & 0xF_FFFF
+            guard (value >> 40) & Self.generationMask == loop & Self.generationMask, index < count else { return }
             guard ticket.compareExchange(expected: value, desired: value + 1, ordering: .acquiringAndReleasing).exchanged
             else { continue }
-            body?(value & 0xFF_FFFF)
+            body?(index)
             finished.add(1, ordering: .releasing)
         }
     }

@@ -10,7 +10,7 @@ final class WorkerPoolTests: XCTestCase {
     func testEveryTaskRunsOnceInThousandsOfShortLoops() {
         let counts = UnsafeMutablePointer<Int>.allocate(capacity: 64)
         defer { counts.deallocate() }
-        for loop in 0..<5_000 {
+        for loop in 0..<100_000 {
             let tasks = 1 + loop % 64
             counts.initialize(repeating: 0, count: 64)
             let ran = WorkerPool.shared.run(tasks: tasks) { t in counts[t] += 1 }  // tasks write disjoint slots

@@ -5,30 +5,18 @@ import _Builtin_intrinsics.intel
 /// GGUF block formats whose rows multiply int16 block activations directly: 32 weights per
 /// block, one fp16 scale d (and for Q4_1 an fp16 offset m), the same block boundaries as
 /// `BlockQuantizedActivations`.
-enum BlockDotFormat: Sendable {
+enum BlockDotFormat: String, Sendable {
     /// `half d; u8 qs[16]`: w = (nibble - 8)·d, low nibbles are w[0..<16], high nibbles w[16..<32].
-    case q4_0
+    case q4_0 = "Q4_0"
     /// `half d, m; u8 qs[16]`: w = nibble·d + m, same nibble order.
-    case q4_1
+    case q4_1 = "Q4_1"
     /// `half d; i8 qs[32]`: w = q·d.
-    case q8_0
+    case q8_0 = "Q8_0"
 
-    init?(_ dtype: StoredDType) {
-        switch dtype {
-        case .q4_0: self = .q4_0
-        case .q4_1: self = .q4_1
-        case .q8_0: self = .q8_0
-        default: return nil
-        }
-    }
+    init?(_ dtype: StoredDType) { self.init(rawValue: dtype.rawValue) }
 
-    var blockBytes: Int {
-        switch self {
-        case .q4_0: 18
-        case .q4_1: 20
-        case .q8_0: 34
-        }
-    }
+    /// The stored type's block size in bytes (18, 20, 34).
+    var blockBytes: Int { StoredDType(rawValue: rawValue)!.blockBytes }
 }
 
 /// Σ_j w[j]·x[j] over one weight row of `blocks` blocks and one activation row (its codes and

@@ -93,10 +93,12 @@ public enum ThreadPolicy {
     /// Runs `body` over `0..<count` split into contiguous ranges, one task per thread allowed.
     /// Ranges hold at least `grain` items so tiny loops stay on the calling thread. Bodies may call
     /// BLAS: it is held at one thread while the loop runs. Bodies must write disjoint memory.
+    /// A loop started inside another one's body runs on its caller's thread: the outer loop
+    /// already occupies every thread (data-parallel training shards call kernels that loop too).
     public static func parallelFor(_ count: Int, grain: Int = 1, _ body: (Range<Int>) -> Void) {
         guard count > 0 else { return }
         let tasks = min(maxThreads, max(1, count / max(1, grain)))
-        if tasks == 1 {
+        if tasks == 1 || parallelDepth.load(ordering: .relaxed) > 0 {
             body(0..<count)
             return
         }

@@ -29,7 +29,16 @@ public final class LoRALinear: Module, LinearLayer {
 
     public func callAsFunction(_ x: Tensor) -> Tensor {
         let p = Float(config.dropout)
-        let dropped = isTraining && p > 0 ? x.dropout(p: p, generator: &generator) : x
+        var dropped = x
+        if isTraining && p > 0 {
+            // Inside a data-parallel shard the shard's fork of this layer's stream is used, so
+            // two shards never advance `generator` at once.
+            if let shard = ShardRandomness.current {
+                dropped = shard.withGenerator(for: self, base: generator) { x.dropout(p: p, generator: &$0) }
+            } else {
+                dropped = x.dropout(p: p, generator: &generator)
+            }
+        }
         let update = linear(linear(dropped, weight: loraA.weight), weight: loraB.weight)
         return base.callAsFunction(x) + update * config.scale
     }

@@ -100,10 +100,9 @@ public final class SFTTrainer {
             var lossSum = 0.0
             if supervised > 0 {
                 for batch in micro {
-                    let (input, labels) = modelRows(batch)
-                    let loss = model.loss(input, labels: labels)
-                    lossSum += Double(loss.sum.item)
-                    gradients += (loss.sum * (1 / Float(supervised))).backward()
+                    let (batchLoss, batchGradients) = shardedLossAndGradients(model, batch, normalizer: supervised)
+                    lossSum += batchLoss
+                    gradients += batchGradients
                 }
             }
             let loss = lossSum / Double(max(supervised, 1))
@@ -198,7 +197,7 @@ public func modelRows(_ batch: TokenBatch) -> (input: ModelInput, labels: [Int])
 }
 
 /// Tokens the loss is computed on after the next-token shift.
-func supervisedTargets(_ batch: TokenBatch) -> Int {
+public func supervisedTargets(_ batch: TokenBatch) -> Int {
     nextTokenTargets(batch.labels, length: batch.length).reduce(0) { $0 + ($1 == -100 ? 0 : 1) }
 }
 

@@ -60,11 +60,15 @@ enum TrainBench {
             model.network.train(true)
             var optimizer = AdamW()
             func step(_ batch: TokenBatch) {
-                let (input, labels) = mode == "padded"
-                    ? (ModelInput(ids: batch.inputIds, batch: batch.rows, length: batch.length, positions: batch.positionIds), batch.labels)
-                    : modelRows(batch)
-                let loss = model.network.loss(input, labels: labels)
-                let gradients = (loss.sum * (1 / Float(max(loss.count, 1)))).backward()
+                let gradients: Gradients
+                if mode == "padded" {
+                    let input = ModelInput(ids: batch.inputIds, batch: batch.rows, length: batch.length, positions: batch.positionIds)
+                    let loss = model.network.loss(input, labels: batch.labels)
+                    gradients = (loss.sum * (1 / Float(max(loss.count, 1)))).backward()
+                } else {
+                    // The trainer's own step: rows without padding, split across threads.
+                    gradients = shardedLossAndGradients(model.network, batch, normalizer: supervisedTargets(batch)).gradients
+                }
                 optimizer.step(model: model.network, gradients: gradients, learningRate: 1e-4)
             }
             step(batches[0])  // warm-up: first-touch of weights and scratch

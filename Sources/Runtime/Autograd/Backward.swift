@@ -29,7 +29,11 @@ extension Tensor {
                         result.accumulate(grad, for: input)
                     } else {
                         let key = ObjectIdentifier(input)
-                        pending[key] = pending[key].map { $0 + grad } ?? grad
+                        if var sum = pending.removeValue(forKey: key) {
+                            pending[key] = Tensor.addInPlaceIfUnshared(&sum, grad) ? sum : sum + grad
+                        } else {
+                            pending[key] = grad
+                        }
                     }
                 }
             }
@@ -51,5 +55,17 @@ extension Tensor {
             }
         }
         return order
+    }
+}
+
+extension Tensor {
+    /// Adds `other` into this tensor's own values when no one else can see them (this object and
+    /// its storage referenced only by the caller's variable, the storage writable): gradients of
+    /// a tensor used by several ops are summed without a new buffer per use. False otherwise.
+    fileprivate static func addInPlaceIfUnshared(_ sum: inout Tensor, _ other: Tensor) -> Bool {
+        guard isKnownUniquelyReferenced(&sum), isKnownUniquelyReferenced(&sum.storage), !sum.storage.isReadOnly,
+              sum.shape == other.shape, sum.offset == 0, sum.count == sum.storage.count else { return false }
+        vectorAxpy(sum.pointer, 1, other.pointer, sum.count)
+        return true
     }
 }

@@ -39,8 +39,10 @@ public final class LoRALinear: Module, LinearLayer {
                 dropped = x.dropout(p: p, generator: &generator)
             }
         }
-        let update = linear(linear(dropped, weight: loraA.weight), weight: loraB.weight)
-        return base.callAsFunction(x) + update * config.scale
+        // The scale multiplies the r-wide product, not the out-wide update: the same value, a
+        // pass over [rows, r] instead of [rows, out] forward and backward.
+        let update = linear(linear(dropped, weight: loraA.weight) * config.scale, weight: loraB.weight)
+        return base.callAsFunction(x) + update
     }
 
     /// scale * B A: the [out, in] change this adapter makes to the base weight.

@@ -12,8 +12,9 @@
 public final class Tensor: @unchecked Sendable {
     /// Sizes of each axis; `[]` is a scalar (one value).
     public let shape: [Int]
-    /// The shared buffer; this tensor's values start at `offset`.
-    public let storage: TensorStorage
+    /// The shared buffer; this tensor's values start at `offset`. (A `var` only so uniqueness
+    /// can be asked of it; it is never reassigned.)
+    public internal(set) var storage: TensorStorage
     /// Index of this tensor's first value inside `storage`.
     public let offset: Int
     /// Whether gradients flow to this tensor. Set it on leaves (parameters, inputs); an op's

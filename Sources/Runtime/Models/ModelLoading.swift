@@ -14,7 +14,8 @@ public func makeCausalLM(config: ModelConfig, seed: UInt64 = 42) -> any CausalLM
 /// network has no use for (a tied `lm_head.weight`, GPT-2's old attention-mask buffers) are
 /// ignored; a missing or misshapen one is an error naming the checkpoint and the tensor.
 public func loadCausalLM(_ checkpoint: ModelCheckpoint) throws -> any CausalLM {
-    let model = makeCausalLM(config: checkpoint.config)
+    // Every parameter is replaced below (a missing one is an error), so none is drawn.
+    let model = RandomInitialization.skipping { makeCausalLM(config: checkpoint.config) }
     var weights: [String: Tensor] = [:]
     for (name, parameter) in model.namedParameters() {
         guard let stored = checkpoint.tensors[name] ?? checkpoint.tensors[unprefixedName(name)] else {

@@ -22,10 +22,12 @@ extension StoredTensor: PackedWeight {
 /// head and unquantized weights are decoded to Float32 (a block-quantized head is also kept
 /// packed as the Llama family's `packedHead`, which generation reads) (so are all of GPT-2's, whose Conv1D
 /// weights are stored transposed). Returns the model and the packed paths. The model is first
-/// built randomly initialized, so the Float32 projections exist briefly while loading.
+/// built without drawing its values (`RandomInitialization.skipping`), so the Float32
+/// projections it replaces are allocated but never touched: they never become resident.
 /// Apply LoRA afterwards to train adapters over the quantized base.
 public func loadCausalLMKeepingQuantizedWeights(_ checkpoint: ModelCheckpoint) throws -> (model: any CausalLM, packedPaths: [String]) {
-    let model = makeCausalLM(config: checkpoint.config)
+    // Every parameter is replaced below (a missing one is an error), so none is drawn.
+    let model = RandomInitialization.skipping { makeCausalLM(config: checkpoint.config) }
     func stored(_ name: String) -> StoredTensor? {
         checkpoint.tensors[name] ?? checkpoint.tensors[name.hasPrefix("transformer.") ? String(name.dropFirst(12)) : name]
     }

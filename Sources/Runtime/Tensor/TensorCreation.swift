@@ -42,8 +42,9 @@ extension Tensor {
     public static func randn(_ shape: [Int], mean: Float = 0, std: Float = 1,
                              generator: inout SeededGenerator, requiresGrad: Bool = false) -> Tensor {
         let t = uninitialized(shape)
-        for i in 0..<t.count { t.pointer[i] = mean + std * generator.nextNormal() }
         t.requiresGrad = requiresGrad
+        if RandomInitialization.isSkipped { return t }
+        for i in 0..<t.count { t.pointer[i] = mean + std * generator.nextNormal() }
         return t
     }
 
@@ -51,9 +52,28 @@ extension Tensor {
     public static func uniform(_ shape: [Int], low: Float = 0, high: Float = 1,
                                generator: inout SeededGenerator, requiresGrad: Bool = false) -> Tensor {
         let t = uninitialized(shape)
+        t.requiresGrad = requiresGrad
+        if RandomInitialization.isSkipped { return t }
         let width = high - low
         for i in 0..<t.count { t.pointer[i] = low + width * generator.nextUniform() }
-        t.requiresGrad = requiresGrad
         return t
+    }
+}
+
+/// Building a network whose every parameter a checkpoint is about to replace need not draw
+/// random values for them (torch's `init_empty_weights` idea): inside `skipping`, `randn` and
+/// `uniform` return uninitialized tensors. Loading SmolLM2 spent most of its time in
+/// Box-Muller for a 28M-value embedding it then threw away; untouched pages also never count
+/// toward the resident set.
+public enum RandomInitialization {
+    @TaskLocal fileprivate static var skipped = false
+
+    /// Whether random parameter values are being skipped now.
+    public static var isSkipped: Bool { skipped }
+
+    /// Runs `body` with random initialization skipped; only for code that then overwrites every
+    /// value it created.
+    public static func skipping<R>(_ body: () throws -> R) rethrows -> R {
+        try $skipped.withValue(true) { try body() }
     }
 }

@@ -21,6 +21,7 @@ import os
 import pathlib
 import subprocess
 import sys
+import tempfile
 import time
 
 BATCHES_FILE = pathlib.Path(".build/bench/finetune-batches.json")
@@ -147,8 +148,10 @@ def trl_train(threads, batches):
             self.end = time.perf_counter()
 
     clock = StepClock()
+    # Trainer creates its output directory even with saving off; a temporary one leaves nothing behind.
+    output_dir = tempfile.TemporaryDirectory(prefix="sft-bench-trl-")
     config = SFTConfig(
-        output_dir=f"/tmp/sft-bench-trl-{os.getpid()}",
+        output_dir=output_dir.name,
         per_device_train_batch_size=batch_size,
         train_sampling_strategy="sequential",
         max_steps=len(batches),
@@ -169,6 +172,7 @@ def trl_train(threads, batches):
                          processing_class=tokenizer, peft_config=LoraConfig(**LORA), callbacks=[clock])
     trainer.remove_callback(PrinterCallback)  # its end-of-training summary would break the one-line output
     trainer.train()
+    output_dir.cleanup()
 
     expected = [(len(b), max(len(r["input_ids"]) for r in b)) for b in batches]
     if shapes[:len(expected)] != expected:

@@ -1,4 +1,5 @@
 import Foundation
+import Runtime
 import XCTest
 import TestSupport
 @testable import Shell
@@ -30,6 +31,24 @@ final class PackedWeightsRecipeTests: XCTestCase {
         XCTAssertTrue(shell.text.contains("kept packed and frozen"), shell.text)
         XCTAssertTrue(shell.text.contains("The capital of France is Paris."), shell.text)
         XCTAssertTrue(FileManager.default.fileExists(atPath: dir.appendingPathComponent("out/checkpoint-2").path), shell.text)
+    }
+
+    func testEvalOnPackedWeightsScoresAsTheFloat32Model() throws {
+        guard FileManager.default.fileExists(atPath: smolLM2.path) else {
+            throw XCTSkip("SmolLM2 model absent at \(smolLM2.path): run scripts/fetch-model smollm2-135m-instruct")
+        }
+        let dir = try temporaryFolder(self)
+        var losses: [Double] = []
+        for weights in ["float32", "packed"] {
+            let out = dir.appendingPathComponent(weights)
+            let shell = ShellHarness()
+            XCTAssertNil(shell.run("eval \(fixtureURL("workbench/tasks.jsonl").path) model=\(smolLM2.path) weights=\(weights) "
+                                   + "limit=3 metrics=none out=\(out.path)"), shell.errors)
+            let report = try EvalReport(jsonData: Data(contentsOf: out.appendingPathComponent(EvalReport.metricsFileName)))
+            losses.append(try XCTUnwrap(report["loss"]))
+        }
+        // The packed products quantize activations to int16 per block: the loss moves a little, not more.
+        assertClose(losses[1], losses[0], rtol: 2e-3, atol: 0)
     }
 
     func testUnknownWeightsValueNamesTheChoices() {

@@ -15,6 +15,7 @@ enum EvalCommand {
                 .required("model", .existingPath, "An HF model folder or a .gguf file."),
                 .optional("adapter", .existingPath, "A PEFT adapter folder to apply."),
                 .optional("compare", .choice(["base"]), "compare=base: also evaluate the model without the adapter, in one table."),
+                weightsOption,
                 .optional("template", .string, "Prompt template: a built-in name or a template file (default: chat when the model has a chat template, else alpaca)."),
                 .optional("metrics", .list(.choice(metricNames + ["all", "none"])), default: "exact_match,token_f1,bleu,chrf,rouge1,rouge2,rougeL",
                           "Text metrics of the generated answers ('none': loss and perplexity only)."),
@@ -27,6 +28,7 @@ enum EvalCommand {
                 .optional("out", .path, default: "out/eval", "Folder for metrics.json and predictions.jsonl (per model with compare=base)."),
             ],
             examples: ["eval data/test.jsonl model=models/smollm2 adapter=out/checkpoint-200 compare=base",
+                       "eval data/test.jsonl model=SmolLM2-135M-Instruct.Q4_1.gguf weights=packed limit=100",
                        "eval data/test.jsonl model=models/smollm2 metrics=accuracy,macro_f1 limit=200"]),
         run: { arguments, context in
             let modelURL = URL(fileURLWithPath: arguments.path("model")!)
@@ -41,7 +43,9 @@ enum EvalCommand {
             let settings = EvalSettings(arguments)
             let out = URL(fileURLWithPath: arguments.path("out")!)
 
-            let candidate = try InferenceModel.load(model: modelURL, adapter: adapter, template: arguments.string("template"))
+            let weights = weightStorage(arguments)
+            let candidate = try InferenceModel.load(model: modelURL, adapter: adapter, template: arguments.string("template"),
+                                                    weights: weights)
             guard arguments.string("compare") != nil else {
                 let result = try evaluate(candidate, examples: examples, dataset: dataPath, settings: settings, output: context.output)
                 try result.report.write(to: out, predictions: result.predictions)
@@ -50,7 +54,7 @@ enum EvalCommand {
                 return
             }
             let base = try InferenceModel.load(model: modelURL, template: arguments.string("template"),
-                                               name: "base \(modelURL.lastPathComponent)")
+                                               name: "base \(modelURL.lastPathComponent)", weights: weights)
             let baseResult = try evaluate(base, examples: examples, dataset: dataPath, settings: settings, output: context.output)
             let candidateResult = try evaluate(candidate, examples: examples, dataset: dataPath, settings: settings, output: context.output)
             try baseResult.report.write(to: out.appendingPathComponent("base"), predictions: baseResult.predictions)

@@ -8,11 +8,7 @@ import TestSupport
 /// message when `scripts/fetch-model` has not run): the blocks stay packed, generation answers as
 /// the Float32 model does, and LoRA trains on top of the frozen 4-bit base.
 final class PackedWeightsRecipeTests: XCTestCase {
-    private var smolLM2: URL {
-        let cache = ProcessInfo.processInfo.environment["SFT_MODEL_CACHE"].map { URL(fileURLWithPath: $0) }
-            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/sft/models")
-        return cache.appendingPathComponent("smollm2-135m-instruct/SmolLM2-135M-Instruct.Q4_1.gguf")
-    }
+    private var smolLM2: URL { ModelCache.smolLM2 }
 
     func testPackedModelGeneratesAndTrainsLoRA() throws {
         guard FileManager.default.fileExists(atPath: smolLM2.path) else {

@@ -15,11 +15,7 @@ enum ModelBench {
     /// the figure measured in the run, which a loaded host drags down.
     static let idleBandwidth = 12e9
 
-    static var modelURL: URL {
-        let cache = ProcessInfo.processInfo.environment["SFT_MODEL_CACHE"].map { URL(fileURLWithPath: $0) }
-            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/sft/models")
-        return cache.appendingPathComponent("smollm2-135m-instruct/SmolLM2-135M-Instruct.Q4_1.gguf")
-    }
+    static var modelURL: URL { ModelCache.smolLM2 }
 
     static func run(_ names: [String], threads: Int) -> String {
         guard FileManager.default.fileExists(atPath: modelURL.path) else {

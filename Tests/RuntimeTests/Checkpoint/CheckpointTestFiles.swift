@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import Runtime
 
 /// A fresh temporary folder per test, removed afterwards.
 func temporaryFolder(_ test: XCTestCase) throws -> URL {
@@ -24,8 +25,5 @@ struct FuzzGenerator: RandomNumberGenerator {
 
 /// The SmolLM2 GGUF when it is cached ($SFT_MODEL_CACHE or ~/.cache/sft/models), else nil.
 func cachedSmolLM2() -> URL? {
-    let root = ProcessInfo.processInfo.environment["SFT_MODEL_CACHE"].map { URL(fileURLWithPath: $0) }
-        ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/sft/models")
-    let url = root.appendingPathComponent("smollm2-135m-instruct/SmolLM2-135M-Instruct.Q4_1.gguf")
-    return FileManager.default.fileExists(atPath: url.path) ? url : nil
+    FileManager.default.fileExists(atPath: ModelCache.smolLM2.path) ? ModelCache.smolLM2 : nil
 }

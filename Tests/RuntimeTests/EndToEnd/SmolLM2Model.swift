@@ -11,13 +11,8 @@ struct SmolLM2: @unchecked Sendable {
     let template: ChatTemplate
     let metadata: [String: GGUFValue]
 
-    static let file = "SmolLM2-135M-Instruct.Q4_1.gguf"
 
-    static var url: URL {
-        let cache = ProcessInfo.processInfo.environment["SFT_MODEL_CACHE"].map { URL(fileURLWithPath: $0) }
-            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/sft/models")
-        return cache.appendingPathComponent("smollm2-135m-instruct").appendingPathComponent(file)
-    }
+    static var url: URL { ModelCache.smolLM2 }
 
     private static let shared: Result<SmolLM2, any Error>? = {
         guard FileManager.default.fileExists(atPath: url.path) else { return nil }

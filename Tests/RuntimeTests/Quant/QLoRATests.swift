@@ -109,9 +109,7 @@ final class QLoRATests: XCTestCase {
 /// SmolLM2-135M-Instruct's Q4_1 GGUF as a frozen packed base (skipped when not cached).
 final class GGUFBaseTests: XCTestCase {
     func testSmolLM2PackedBaseMatchesDecodedModel() throws {
-        let cache = ProcessInfo.processInfo.environment["SFT_MODEL_CACHE"].map { URL(fileURLWithPath: $0) }
-            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/sft/models")
-        let url = cache.appendingPathComponent("smollm2-135m-instruct/SmolLM2-135M-Instruct.Q4_1.gguf")
+        let url = ModelCache.smolLM2
         guard FileManager.default.fileExists(atPath: url.path) else {
             throw XCTSkip("SmolLM2-135M-Instruct.Q4_1.gguf is not cached at \(url.path) (scripts/fetch-model fetches it)")
         }

@@ -62,10 +62,5 @@ enum GGUFMetadataReader {
     static func smolLM2() -> URL? { cached("smollm2-135m-instruct/SmolLM2-135M-Instruct.Q4_1.gguf") }
 
     /// A file of the model cache ($SFT_MODEL_CACHE or ~/.cache/sft/models), or nil when absent.
-    static func cached(_ relativePath: String) -> URL? {
-        let cache = ProcessInfo.processInfo.environment["SFT_MODEL_CACHE"].map { URL(fileURLWithPath: $0) }
-            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/sft/models")
-        let url = cache.appendingPathComponent(relativePath)
-        return FileManager.default.fileExists(atPath: url.path) ? url : nil
-    }
+    static func cached(_ relativePath: String) -> URL? { ModelCache.file(relativePath) }
 }

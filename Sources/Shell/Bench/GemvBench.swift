@@ -22,7 +22,7 @@ enum GemvBench {
                 var cells = ["\(shape.name) \(shape.out)x\(shape.in)", "\(t)"]
                 cells.append(rate(calls: copies, bytes: shape.out * shape.in * 4) { i in withNoGrad { _ = matmul(x, dense[i], transposeB: true) } })
                 for dtype in [StoredDType.q4_1, .q8_0] {
-                    let packed = (0..<copies).map { randomBlocks(dtype, rows: shape.out, columns: shape.in, seed: UInt64($0)) }
+                    let packed = (0..<copies).map { randomBlocks(dtype, rows: shape.out, columns: shape.in, seed: UInt64($0)).decodeLayout()! }
                     cells.append(rate(calls: copies, bytes: packed[0].byteCount) { i in withNoGrad { _ = packedLinear(x, weight: packed[i]) } })
                 }
                 rows.append(cells)

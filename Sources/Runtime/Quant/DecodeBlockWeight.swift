@@ -1,10 +1,11 @@
 /// A GGUF Q4_0 / Q4_1 / Q8_0 weight [out, in] rearranged once, at load, for decode: each row
-/// holds the same bytes as its GGUF blocks, but with every block's fp16 d first, then (Q4_1)
-/// every block's fp16 m, then every block's codes (`DecodeRowLayout`; Q8_0 codes interleaved
-/// so the kernel widens them with shifts). Gathering the scales lets
-/// the product convert eight of them in one instruction instead of one block at a time, the
-/// largest cost per block in the GGUF order. Rows are stored in tensor order (a GGUF row
-/// permutation is applied while rearranging), and the byte count equals the GGUF tensor's.
+/// holds the same bytes as its GGUF blocks, in groups of 8 blocks whose fp16 d, then (Q4_1) fp16
+/// m, then codes sit together (`DecodeRowLayout`; Q8_0 codes interleaved so the kernel widens
+/// them with shifts). Gathering the scales lets the product convert eight of them in one
+/// instruction instead of one block at a time, the largest cost per block in the GGUF order;
+/// whole groups keep each row one front-to-back stream of reads. Rows are stored in tensor order
+/// (a GGUF row permutation is applied while rearranging), and the byte count equals the GGUF
+/// tensor's.
 ///
 /// Training and export read it through `decodeRows` (each row reassembled into GGUF blocks and
 /// decoded by the checkpoint decoder), so it is exact to the file.
@@ -34,9 +35,9 @@ public final class DecodeBlockWeight: PackedWeight, @unchecked Sendable {
                 let block = source + b * blockBytes
                 for h in 0..<halves {
                     target.storeBytes(of: block.loadUnaligned(fromByteOffset: 2 * h, as: UInt16.self),
-                                      toByteOffset: 2 * (h * layout.blocks + b), as: UInt16.self)
+                                      toByteOffset: h == 0 ? layout.dOffset(b) : layout.mOffset(b), as: UInt16.self)
                 }
-                let codes = target + layout.codesOffset + b * codeBytes
+                let codes = target + layout.codesOffset(b)
                 if format == .q8_0 {
                     for j in 0..<32 { codes.storeBytes(of: block.load(fromByteOffset: 2 + j, as: UInt8.self), toByteOffset: q8DecodeLayoutByte(ofColumn: j), as: UInt8.self) }
                 } else {
@@ -60,10 +61,10 @@ public final class DecodeBlockWeight: PackedWeight, @unchecked Sendable {
                 for b in 0..<layout.blocks {
                     let block = blocks + b * blockBytes
                     for h in 0..<halves {
-                        block.storeBytes(of: source.loadUnaligned(fromByteOffset: 2 * (h * layout.blocks + b), as: UInt16.self),
+                        block.storeBytes(of: source.loadUnaligned(fromByteOffset: h == 0 ? layout.dOffset(b) : layout.mOffset(b), as: UInt16.self),
                                          toByteOffset: 2 * h, as: UInt16.self)
                     }
-                    let codes = source + layout.codesOffset + b * codeBytes
+                    let codes = source + layout.codesOffset(b)
                     if format == .q8_0 {
                         for j in 0..<32 { block.storeBytes(of: codes.load(fromByteOffset: q8DecodeLayoutByte(ofColumn: j), as: UInt8.self), toByteOffset: 2 + j, as: UInt8.self) }
                     } else {

@@ -74,26 +74,28 @@ final class LlamaBlock: Module {
                         kernels: ModelKernels) -> Tensor {
         let (B, T) = (x.shape[0], x.shape[1])
         let attn: Module = child("self_attn"), mlp: Module = child("mlp")
-        func project(_ name: String, _ input: Tensor, heads n: Int) -> Tensor {
-            let projection: any LinearLayer = attn.child(name)
-            return projection.callAsFunction(input).reshaped([B, T, n, headDim])
+        // Layers that read one input run as one pass over it when their weights allow (decode).
+        func projections(_ module: Module, _ names: [String], _ input: Tensor) -> [Tensor] {
+            let layers: [any LinearLayer] = names.map { module.child($0) }
+            return sharedInputPackedProducts(input, layers) ?? layers.map { $0.callAsFunction(input) }
         }
         func feed(_ name: String, _ input: Tensor) -> Tensor {
             let projection: any LinearLayer = mlp.child(name)
             return projection.callAsFunction(input)
         }
         let inputNorm: RMSNorm = child("input_layernorm"), postNorm: RMSNorm = child("post_attention_layernorm")
-        let normed = inputNorm(x)
-        let q = rotary(project("q_proj", normed, heads: heads))
-        let k = rotary(project("k_proj", normed, heads: kvHeads))
+        let qkv = projections(attn, ["q_proj", "k_proj", "v_proj"], inputNorm(x))
+        let q = rotary(qkv[0].reshaped([B, T, heads, headDim]))
+        let k = rotary(qkv[1].reshaped([B, T, kvHeads, headDim]))
+        let v = qkv[2].reshaped([B, T, kvHeads, headDim])
         let past = cache?.length ?? 0
-        let (keys, values) = cache?.append(layer: layer, k: k, v: project("v_proj", normed, heads: kvHeads))
-            ?? (k, project("v_proj", normed, heads: kvHeads))
+        let (keys, values) = cache?.append(layer: layer, k: k, v: v) ?? (k, v)
         let mixed = causalAttention(q: q, keys: keys, values: values, sequenceIds: sequenceIds, past: past, kernels: kernels)
             .reshaped([B, T, -1])
         let outProjection: any LinearLayer = attn.child("o_proj")
         let h = x + outProjection.callAsFunction(mixed)
         let m = postNorm(h)
-        return h + feed("down_proj", swiglu(gate: feed("gate_proj", m), up: feed("up_proj", m)))
+        let gateUp = projections(mlp, ["gate_proj", "up_proj"], m)
+        return h + feed("down_proj", swiglu(gate: gateUp[0], up: gateUp[1]))
     }
 }

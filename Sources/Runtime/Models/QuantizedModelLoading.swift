@@ -7,24 +7,27 @@ extension StoredTensor: PackedWeight {
     public var inFeatures: Int { rowLength }
     public var byteCount: Int { rowCount * rowByteCount }
 
-    /// GGUF Q4_0 / Q4_1 / Q8_0 rows multiply int8-quantized activations directly.
-    public func productFromPackedRows(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, M: Int) -> Bool {
-        guard let format = BlockDotFormat(dtype), shape.count == 2, let base = bytes.baseAddress else { return false }
-        blockProduct(y, x, M: M, K: inFeatures, N: outFeatures, format: format, base: base, rowBytes: rowByteCount,
-                     rowOrder: rowOrder)
-        return true
+    /// The blocks rearranged for decode products (Q4_0, Q4_1, Q8_0 matrices); nil for other types.
+    public func decodeLayout() -> DecodeBlockWeight? {
+        guard let format = BlockDotFormat(dtype), shape.count == 2, rowLength % 32 == 0 else { return nil }
+        return DecodeBlockWeight(format: format, rows: rowCount, columns: rowLength) { rowBytes($0).baseAddress! }
     }
+
+    /// The weight a packed model keeps: the decode layout when the format has one, else these blocks.
+    func packedForDecode() -> any PackedWeight { decodeLayout() ?? self }
 }
 
 /// Builds the network a checkpoint describes like `loadCausalLM`, but every linear layer whose
 /// checkpoint weight is block-quantized (GGUF Q4_0, Q4_1, Q8_0, Q4_K, Q6_K) becomes a frozen
-/// `PackedLinear` reading the mapped blocks directly; embeddings, norms, biases, the output
-/// head and unquantized weights are decoded to Float32 (a block-quantized head is also kept
-/// packed as the Llama family's `packedHead`, which generation reads) (so are all of GPT-2's, whose Conv1D
-/// weights are stored transposed). Returns the model and the packed paths. The model is first
-/// built without drawing its values (`RandomInitialization.skipping`), so the Float32
-/// projections it replaces are allocated but never touched: they never become resident.
-/// Apply LoRA afterwards to train adapters over the quantized base.
+/// `PackedLinear` over its blocks: Q4_0, Q4_1 and Q8_0 rearranged once into the decode layout
+/// (`DecodeBlockWeight`, the same bytes, copied out of the mapped file), the K formats read from
+/// the mapped file. Embeddings, norms, biases and unquantized weights are decoded to Float32 (so
+/// are all of GPT-2's, whose Conv1D weights are stored transposed); a block-quantized head is
+/// also kept packed as the Llama family's `packedHead`, which generation reads. Returns the model
+/// and the packed paths. The model is first built without drawing its values
+/// (`RandomInitialization.skipping`), so the Float32 projections it replaces are allocated but
+/// never touched: they never become resident. Apply LoRA afterwards to train adapters over the
+/// quantized base.
 public func loadCausalLMKeepingQuantizedWeights(_ checkpoint: ModelCheckpoint) throws -> (model: any CausalLM, packedPaths: [String]) {
     // Every parameter is replaced below (a missing one is an error), so none is drawn.
     let model = RandomInitialization.skipping { makeCausalLM(config: checkpoint.config) }
@@ -45,7 +48,7 @@ public func loadCausalLMKeepingQuantizedWeights(_ checkpoint: ModelCheckpoint) t
             }
             bias = Tensor(b.floats(), shape: b.shape)
         }
-        return PackedLinear(weight: weight, bias: bias)
+        return PackedLinear(weight: weight.packedForDecode(), bias: bias)
     }
     var weights: [String: Tensor] = [:]
     for (name, parameter) in model.namedParameters() {
@@ -63,7 +66,7 @@ public func loadCausalLMKeepingQuantizedWeights(_ checkpoint: ModelCheckpoint) t
     if let llama = model as? LlamaModel,
        let head = stored(checkpoint.config.tieWordEmbeddings ? "model.embed_tokens.weight" : "lm_head.weight"),
        head.dtype.blockSize > 1, head.shape == [checkpoint.config.vocabSize, checkpoint.config.hiddenSize] {
-        llama.packedHead = head
+        llama.packedHead = head.packedForDecode()
     }
     model.freeze()
     return (model, packedPaths)

@@ -1,22 +1,42 @@
-/// y (M, N) = x (M, K) W^T straight from the blocks of a GGUF weight W (N rows of K values in
-/// `format`), for few rows M (decode): x is quantized once to int16 blocks and every weight row is
-/// read once, as packed bytes, with no Float32 copy of W. Row `r` of W starts at
-/// `base + rowOrder[r] * rowBytes` (rowOrder nil: r). Rows split across threads as the thread
-/// policy decides for bandwidth-bound products. y is overwritten.
-func blockProduct(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, M: Int, K: Int, N: Int,
-                  format: BlockDotFormat, base: UnsafeRawPointer, rowBytes: Int, rowOrder: [Int]?) {
-    precondition(K % 32 == 0 && rowBytes == K / 32 * format.blockBytes,
-                 "blockProduct: \(K) columns in rows of \(rowBytes) bytes do not make \(format) blocks")
-    precondition(rowOrder.map { $0.count == N } ?? true, "blockProduct: row order for \(rowOrder!.count) rows, W has \(N)")
-    if M == 0 || N == 0 { return }
+/// y_i (M, N_i) = x (M, K) W_i^T for weights W_i (N_i, K) that share one input, straight from
+/// their decode-layout blocks, for few rows M (decode): x is quantized to int16 blocks once, and
+/// the rows of all the W_i are split across threads as one loop, so q/k/v (or gate/up) cost one
+/// hand-off between threads instead of three. Every weight row is read once, as packed bytes,
+/// with no Float32 copy of W. Each y_i is overwritten.
+func decodeBlockProducts(_ products: [(weight: DecodeBlockWeight, y: UnsafeMutablePointer<Float>)], _ x: UnsafePointer<Float>,
+                         M: Int) {
+    guard let K = products.first?.weight.inFeatures else { return }
+    precondition(products.allSatisfy { $0.weight.inFeatures == K },
+                 "decodeBlockProducts: weights of \(products.map { $0.weight.inFeatures }) columns share one input")
+    let total = products.reduce(0) { $0 + $1.weight.outFeatures }
+    if M == 0 || total == 0 { return }
     let activations = BlockQuantizedActivations(x, rows: M, columns: K)
-    let blocks = activations.blocksPerRow
-    let codes = UnsafePointer(activations.codes), scaleSums = UnsafePointer(activations.scaleSums)
-    ThreadPolicy.parallelFor(N, grain: ThreadPolicy.rowVectorGrain(rowBytes: rowBytes)) { rows in
-        for r in rows {
-            let row = base + (rowOrder?[r] ?? r) * rowBytes
-            for m in 0..<M {
-                y[m * N + r] = blockDot(format, row: row, blocks: blocks, codes: codes + m * K, scaleSums: scaleSums + 2 * m * blocks)
+    let padded = activations.paddedBlocks
+    let codes = UnsafePointer(activations.codes), scales = UnsafePointer(activations.scales), sums = UnsafePointer(activations.sums)
+    // Plain values for the loop body: no class references to retain from two threads at once.
+    let parts = products.map { (layout: $0.weight.layout, base: UnsafeRawPointer($0.weight.storage), N: $0.weight.outFeatures, y: $0.y) }
+    ThreadPolicy.parallelFor(total, grain: ThreadPolicy.rowVectorGrain(rowBytes: parts[0].layout.rowBytes)) { rows in
+        // rows index the concatenation of every W_i's rows.
+        var start = 0
+        for (layout, base, N, y) in parts {
+            func row(_ r: Int) -> UnsafeRawPointer { base + r * layout.rowBytes }
+            let first = min(max(rows.lowerBound - start, 0), N), end = max(first, min(rows.upperBound - start, N))
+            start += N
+            // Rows in pairs: each activation block is loaded once for two weight rows.
+            var r = first
+            while r + 1 < end {
+                let row0 = row(r), row1 = row(r + 1)
+                for m in 0..<M {
+                    (y[m * N + r], y[m * N + r + 1]) = decodeRowPairDot(layout, rows: row0, row1, codes: codes + m * K,
+                                                                        scales: scales + m * padded, sums: sums + m * padded)
+                }
+                r += 2
+            }
+            if r < end {
+                for m in 0..<M {
+                    y[m * N + r] = decodeRowDot(layout, row: row(r), codes: codes + m * K, scales: scales + m * padded,
+                                                sums: sums + m * padded)
+                }
             }
         }
     }

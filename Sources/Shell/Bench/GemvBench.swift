@@ -2,7 +2,8 @@ import Foundation
 import Runtime
 
 /// `sft bench gemv`: one row times a weight matrix (the decode product), Float32 through sgemv
-/// next to products straight from GGUF blocks (Q4_1, Q8_0), on the shapes of SmolLM2-135M. Each
+/// next to products straight from GGUF blocks (Q4_1, Q8_0, in the decode layout that
+/// `weights=packed` loads them into), on the shapes of SmolLM2-135M. Each
 /// shape cycles through enough copies of the matrix (about 200 MB of Float32) that every call
 /// reads its weight from memory, not cache, as decode does; GB/s counts the weight bytes read.
 enum GemvBench {
@@ -22,7 +23,7 @@ enum GemvBench {
                 var cells = ["\(shape.name) \(shape.out)x\(shape.in)", "\(t)"]
                 cells.append(rate(calls: copies, bytes: shape.out * shape.in * 4) { i in withNoGrad { _ = matmul(x, dense[i], transposeB: true) } })
                 for dtype in [StoredDType.q4_1, .q8_0] {
-                    let packed = (0..<copies).map { randomBlocks(dtype, rows: shape.out, columns: shape.in, seed: UInt64($0)) }
+                    let packed = (0..<copies).map { randomBlocks(dtype, rows: shape.out, columns: shape.in, seed: UInt64($0)).decodeLayout()! }
                     cells.append(rate(calls: copies, bytes: packed[0].byteCount) { i in withNoGrad { _ = packedLinear(x, weight: packed[i]) } })
                 }
                 rows.append(cells)

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Reference side of `sft bench finetune`: LoRA (fp32, r=16, alpha 32 on q_proj,v_proj, AdamW
-lr 1e-4) on exactly the batches sft wrote to .build/bench/finetune-batches.json, measured twice:
+lr 1e-4) on exactly the batches sft wrote to .build/bench/finetune-batches.json, measured three ways:
 
   LoRA fp32 padded         transformers + PEFT, the training step of SFTTrainer without the
                            Trainer around it: batches padded to their longest row as TRL's
@@ -11,10 +11,12 @@ lr 1e-4) on exactly the batches sft wrote to .build/bench/finetune-batches.json,
                            TRL's defaults for everything the issue does not fix: gradient
                            checkpointing, grad-norm clipping, linear LR decay, the fused
                            chunked LM head and its per-step entropy / token-accuracy metrics.
+  TRL, checkpointing off   the same with activation checkpointing off: the computation sft and
+                           the bare step do (no forward recomputed in the backward).
 
 Each prints real tokens/s after one warm-up step and the training phase's peak resident memory
 (the high-water mark is reset after loading and the warm-up step, as sft's side does). The TRL
-run is a child process so its peak is its own.
+runs are child processes so their peaks are their own.
 Usage: scripts/bench/finetune_ref.py [threads]   (run from the repository root)"""
 import json
 import os
@@ -29,6 +31,9 @@ MODEL_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 LORA = dict(r=16, lora_alpha=32, target_modules=["q_proj", "v_proj"], lora_dropout=0.0)
 LEARNING_RATE = 1e-4
 TRL_FLAG = "--trl"
+# TRL again with activation checkpointing off: the same computation as sft and the bare step (no
+# recomputed forward), so the gap left is TRL's own per-step work.
+NO_CHECKPOINTING_FLAG = "--trl-no-checkpointing"
 
 
 def model_folder():
@@ -98,7 +103,7 @@ def bare_step(threads, batches):
     report("LoRA fp32 padded", tokens, computed, seconds)
 
 
-def trl_train(threads, batches):
+def trl_train(threads, batches, checkpointing=True):
     try:
         import torch
         import trl
@@ -168,6 +173,8 @@ def trl_train(threads, batches):
         disable_tqdm=True,
         seed=0,
     )
+    if not checkpointing:
+        config.activation_checkpointing = False
     trainer = SFTTrainer(model=model, args=config, data_collator=collate, train_dataset=rows,
                          processing_class=tokenizer, peft_config=LoraConfig(**LORA), callbacks=[clock])
     trainer.remove_callback(PrinterCallback)  # its end-of-training summary would break the one-line output
@@ -180,19 +187,22 @@ def trl_train(threads, batches):
         return
     tokens = sum(len(row["input_ids"]) for b in batches[1:] for row in b)
     computed = sum(n * longest for n, longest in expected[1:])
-    checkpointing = "on" if config.activation_checkpointing else "off"
-    print(f"trl {trl.__version__} with its defaults: activation checkpointing {checkpointing}, "
-          f"max_grad_norm {config.max_grad_norm}, {config.lr_scheduler_type.value} LR schedule")
-    report("TRL SFTTrainer.train()", tokens, computed, clock.end - clock.start)
+    if checkpointing:
+        print(f"trl {trl.__version__} with its defaults: activation checkpointing "
+              f"{'on' if config.activation_checkpointing else 'off'}, max_grad_norm {config.max_grad_norm}, "
+              f"{config.lr_scheduler_type.value} LR schedule")
+        report("TRL SFTTrainer.train()", tokens, computed, clock.end - clock.start)
+    else:
+        report("TRL, checkpointing off", tokens, computed, clock.end - clock.start)
 
 
-def main(threads, trl_only):
+def main(threads, trl_flag):
     if not BATCHES_FILE.exists() or not (model_folder() / MODEL_FILE).exists():
         print(f"reference skipped: run `sft bench finetune` first ({BATCHES_FILE}) and fetch the model")
         return
     batches = json.loads(BATCHES_FILE.read_text())
-    if trl_only:
-        trl_train(threads, batches)
+    if trl_flag:
+        trl_train(threads, batches, checkpointing=trl_flag == TRL_FLAG)
         return
     try:
         import peft  # noqa: F401
@@ -202,9 +212,11 @@ def main(threads, trl_only):
         print("reference not installed")
         return
     bare_step(threads, batches)
-    subprocess.run([sys.executable, __file__, str(threads), TRL_FLAG], check=False)
+    for flag in (TRL_FLAG, NO_CHECKPOINTING_FLAG):
+        subprocess.run([sys.executable, __file__, str(threads), flag], check=False)
 
 
 if __name__ == "__main__":
-    arguments = [a for a in sys.argv[1:] if a != TRL_FLAG]
-    main(int(arguments[0]) if arguments else os.cpu_count() or 1, TRL_FLAG in sys.argv[1:])
+    flags = [a for a in sys.argv[1:] if a in (TRL_FLAG, NO_CHECKPOINTING_FLAG)]
+    arguments = [a for a in sys.argv[1:] if a not in flags]
+    main(int(arguments[0]) if arguments else os.cpu_count() or 1, flags[0] if flags else None)

@@ -8,7 +8,9 @@ import Runtime
 /// its peak resident memory is its own:
 ///   padded        rows right-padded to the longest of the batch and computed with their padding
 ///                 (what TRL's collator hands transformers)
-///   padding-free  the same batches with the padding removed (the trainer's default)
+///   padding-free  the same batches with the padding removed and the rows split into one shard
+///                 per thread: the trainer's own step (`shardedLossAndGradients`), as are the
+///                 three modes below
 ///   packed        examples best-fit packed into rows of 256 tokens
 ///   qlora         padding-free over an NF4 base (quantized from the Float32 load)
 ///   gguf-4bit     padding-free over the GGUF's own Q4_1 blocks (`model load ... weights=packed`)

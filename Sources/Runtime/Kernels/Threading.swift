@@ -44,6 +44,11 @@ public enum ThreadPolicy {
         return chosen
     }
 
+    /// Threads a loop started here can use: `maxThreads`, or 1 inside another loop's body, which
+    /// already occupies every thread (data-parallel training shards call kernels that loop too).
+    /// Kernels that split work per thread size their splits by this, not by `maxThreads`.
+    public static var availableThreads: Int { parallelDepth.load(ordering: .relaxed) > 0 ? 1 : maxThreads }
+
     /// Overrides `SFT_THREADS` for the rest of the process (tests, `sft bench`, the shell's
     /// `set threads`). `count` must be at least 1.
     public static func setMaxThreads(_ count: Int) {
@@ -93,12 +98,11 @@ public enum ThreadPolicy {
     /// Runs `body` over `0..<count` split into contiguous ranges, one task per thread allowed.
     /// Ranges hold at least `grain` items so tiny loops stay on the calling thread. Bodies may call
     /// BLAS: it is held at one thread while the loop runs. Bodies must write disjoint memory.
-    /// A loop started inside another one's body runs on its caller's thread: the outer loop
-    /// already occupies every thread (data-parallel training shards call kernels that loop too).
+    /// A loop started inside another one's body runs on its caller's thread (`availableThreads`).
     public static func parallelFor(_ count: Int, grain: Int = 1, _ body: (Range<Int>) -> Void) {
         guard count > 0 else { return }
-        let tasks = min(maxThreads, max(1, count / max(1, grain)))
-        if tasks == 1 || parallelDepth.load(ordering: .relaxed) > 0 {
+        let tasks = min(availableThreads, max(1, count / max(1, grain)))
+        if tasks == 1 {
             body(0..<count)
             return
         }

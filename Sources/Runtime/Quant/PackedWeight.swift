@@ -62,10 +62,11 @@ private func forEachDecodedTile(_ w: some PackedWeight, runs: Int,
     }
 }
 
-/// Runs of tiles to split a product over W into: one per thread, at most one per tile.
+/// Runs of tiles to split a product over W into: one per thread available (one inside a training
+/// shard, so no partial dx is made there), at most one per tile.
 private func tileRuns(_ w: some PackedWeight) -> Int {
     let tileRows = packedTileRows(inFeatures: w.inFeatures, outFeatures: w.outFeatures)
-    return max(1, min(ThreadPolicy.maxThreads, (w.outFeatures + tileRows - 1) / tileRows))
+    return max(1, min(ThreadPolicy.availableThreads, (w.outFeatures + tileRows - 1) / tileRows))
 }
 
 /// y (M, N) = x (M, K) W^T with W (N, K) decoded tile by tile; y is overwritten.

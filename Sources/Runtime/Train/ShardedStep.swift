@@ -8,12 +8,12 @@
 /// until the sum. Measured in docs/benchmarks.md (Run 7).
 
 /// The loss sum and the gradients of `batch` scaled by `1 / normalizer` (the supervised tokens of
-/// the whole accumulated step), with its rows split across `ThreadPolicy.maxThreads` shards.
+/// the whole accumulated step), with its rows split across `ThreadPolicy.availableThreads` shards.
 /// Dropout inside a shard draws from a fork of each layer's stream (see `ShardRandomness`); when
 /// the batch ran in more than one shard, every adapter's stream then advances by one value so the
 /// next step draws new masks.
 public func shardedLossAndGradients(_ model: any CausalLM, _ batch: TokenBatch, normalizer: Int) -> (lossSum: Double, gradients: Gradients) {
-    let shards = balancedShards(batch, count: ThreadPolicy.maxThreads)
+    let shards = balancedShards(batch, count: ThreadPolicy.availableThreads)
     let scale = 1 / Float(max(normalizer, 1))
     func run(_ shard: TokenBatch) -> (Double, Gradients) {
         let (input, labels) = modelRows(shard)

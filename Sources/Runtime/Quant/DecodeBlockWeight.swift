@@ -28,22 +28,9 @@ public final class DecodeBlockWeight: PackedWeight, @unchecked Sendable {
         inFeatures = columns
         layout = DecodeRowLayout(format: format, blocks: columns / 32)
         storage = .allocate(byteCount: max(1, rows * layout.rowBytes), alignment: 64)
-        let halves = format.halvesPerBlock, codeBytes = format.codeBytes, blockBytes = format.blockBytes
         for r in 0..<rows {
-            let source = ggufRow(r), target = storage + r * layout.rowBytes
-            for b in 0..<layout.blocks {
-                let block = source + b * blockBytes
-                for h in 0..<halves {
-                    target.storeBytes(of: block.loadUnaligned(fromByteOffset: 2 * h, as: UInt16.self),
-                                      toByteOffset: h == 0 ? layout.dOffset(b) : layout.mOffset(b), as: UInt16.self)
-                }
-                let codes = target + layout.codesOffset(b)
-                if format == .q8_0 {
-                    for j in 0..<32 { codes.storeBytes(of: block.load(fromByteOffset: 2 + j, as: UInt8.self), toByteOffset: q8DecodeLayoutByte(ofColumn: j), as: UInt8.self) }
-                } else {
-                    codes.copyMemory(from: block + 2 * halves, byteCount: codeBytes)
-                }
-            }
+            let source = UnsafeMutableRawPointer(mutating: ggufRow(r)), target = storage + r * layout.rowBytes
+            for b in 0..<layout.blocks { layout.moveBlock(b, gguf: source + b * format.blockBytes, row: target, intoRow: true) }
         }
     }
 
@@ -53,23 +40,12 @@ public final class DecodeBlockWeight: PackedWeight, @unchecked Sendable {
     /// checkpoint reader decodes the file.
     public func decodeRows(_ rows: Range<Int>, into destination: UnsafeMutablePointer<Float>) {
         precondition(rows.lowerBound >= 0 && rows.upperBound <= outFeatures, "DecodeBlockWeight: rows \(rows) of \(outFeatures)")
-        let halves = format.halvesPerBlock, codeBytes = format.codeBytes, blockBytes = format.blockBytes
         withUnsafeTemporaryAllocation(byteCount: max(1, layout.rowBytes), alignment: 16) { scratch in
             let blocks = scratch.baseAddress!
             for (i, r) in rows.enumerated() {
-                let source = row(r)
+                let source = storage + r * layout.rowBytes
                 for b in 0..<layout.blocks {
-                    let block = blocks + b * blockBytes
-                    for h in 0..<halves {
-                        block.storeBytes(of: source.loadUnaligned(fromByteOffset: h == 0 ? layout.dOffset(b) : layout.mOffset(b), as: UInt16.self),
-                                         toByteOffset: 2 * h, as: UInt16.self)
-                    }
-                    let codes = source + layout.codesOffset(b)
-                    if format == .q8_0 {
-                        for j in 0..<32 { block.storeBytes(of: codes.load(fromByteOffset: q8DecodeLayoutByte(ofColumn: j), as: UInt8.self), toByteOffset: 2 + j, as: UInt8.self) }
-                    } else {
-                        block.storeBytes(of: codes.loadUnaligned(as: SIMD16<UInt8>.self), toByteOffset: 2 * halves, as: SIMD16<UInt8>.self)
-                    }
+                    layout.moveBlock(b, gguf: blocks + b * format.blockBytes, row: source, intoRow: false)
                 }
                 decodeElements(format.dtype, from: blocks, count: inFeatures, into: destination + i * inFeatures)
             }
@@ -80,5 +56,28 @@ public final class DecodeBlockWeight: PackedWeight, @unchecked Sendable {
     public func productFromPackedRows(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, M: Int) -> Bool {
         decodeBlockProducts([(self, y)], x, M: M)
         return true
+    }
+}
+
+extension DecodeRowLayout {
+    /// Moves block b's bytes between its GGUF block (`gguf`: fp16 d, fp16 m for Q4_1, codes) and
+    /// their places in a decode-layout row, into the row or back out of it: the one statement of
+    /// where each byte of a block goes, used by the rearranging at load and by `decodeRows`.
+    func moveBlock(_ b: Int, gguf: UnsafeMutableRawPointer, row: UnsafeMutableRawPointer, intoRow: Bool) {
+        func move(ggufOffset: Int, rowOffset: Int, bytes: Int) {
+            if intoRow {
+                (row + rowOffset).copyMemory(from: gguf + ggufOffset, byteCount: bytes)
+            } else {
+                (gguf + ggufOffset).copyMemory(from: row + rowOffset, byteCount: bytes)
+            }
+        }
+        move(ggufOffset: 0, rowOffset: dOffset(b), bytes: 2)
+        if format == .q4_1 { move(ggufOffset: 2, rowOffset: mOffset(b), bytes: 2) }
+        let codesStart = 2 * format.halvesPerBlock, codes = codesOffset(b)
+        if format == .q8_0 {
+            for j in 0..<32 { move(ggufOffset: codesStart + j, rowOffset: codes + q8DecodeLayoutByte(ofColumn: j), bytes: 1) }
+        } else {
+            move(ggufOffset: codesStart, rowOffset: codes, bytes: format.codeBytes)
+        }
     }
 }

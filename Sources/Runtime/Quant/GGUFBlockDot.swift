@@ -221,9 +221,9 @@ private struct RowAccumulator<Kind: BlockKind> {
         }
     }
 
-    /// Adds block b, lane `lane` of its group, against the activation block's codes.
+    /// Adds the block at lane `lane` of the current group against the activation block's codes.
     @inline(__always)
-    mutating func add(_ b: Int, lane: Int, _ xLow: __m256i, _ xHigh: __m256i) {
+    mutating func add(lane: Int, _ xLow: __m256i, _ xHigh: __m256i) {
         let products = blockIntegerProduct(Kind.format, groupCodes + lane * Kind.format.codeBytes, xLow, xHigh)
         let scale = _mm256_permutevar8x32_ps(combined, _mm256_set1_epi32(Int32(lane)))
         if lane & 1 == 0 {
@@ -258,15 +258,15 @@ private func rowDotAVX2<Kind: BlockKind>(_ row: UnsafeRawPointer, _ blocks: Int,
     while c < blocks {
         let count = min(8, blocks - c)
         r.startGroup(c, count, _mm256_loadu_ps(scales + c), _mm256_loadu_ps(sums + c))
-        if count == 8 {
+        if count == 8 {  // a constant trip count: the compiler unrolls the full groups
             for i in 0..<8 {
                 let (low, high) = activationCodes(codes, c + i)
-                r.add(c + i, lane: i, low, high)
+                r.add(lane: i, low, high)
             }
         } else {
             for i in 0..<count {
                 let (low, high) = activationCodes(codes, c + i)
-                r.add(c + i, lane: i, low, high)
+                r.add(lane: i, low, high)
             }
         }
         c += 8
@@ -297,17 +297,17 @@ private func rowPairDotAVX2<Kind: BlockKind>(_ row0: UnsafeRawPointer, _ row1: U
         let xs = _mm256_loadu_ps(scales + c), xsum = _mm256_loadu_ps(sums + c)
         r0.startGroup(c, count, xs, xsum)
         r1.startGroup(c, count, xs, xsum)
-        if count == 8 {
+        if count == 8 {  // a constant trip count: the compiler unrolls the full groups
             for i in 0..<8 {
                 let (low, high) = activationCodes(codes, c + i)
-                r0.add(c + i, lane: i, low, high)
-                r1.add(c + i, lane: i, low, high)
+                r0.add(lane: i, low, high)
+                r1.add(lane: i, low, high)
             }
         } else {
             for i in 0..<count {
                 let (low, high) = activationCodes(codes, c + i)
-                r0.add(c + i, lane: i, low, high)
-                r1.add(c + i, lane: i, low, high)
+                r0.add(lane: i, low, high)
+                r1.add(lane: i, low, high)
             }
         }
         c += 8

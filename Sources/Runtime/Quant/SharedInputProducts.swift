@@ -16,10 +16,6 @@ func sharedInputPackedProducts(_ x: Tensor, _ layers: [any LinearLayer]) -> [Ten
     let leading = Array(x.shape.dropLast())
     let outputs = weights.map { Tensor.uninitialized(leading + [$0.weight.outFeatures]) }
     decodeBlockProducts(zip(weights, outputs).map { ($0.weight, $1.pointer) }, x.pointer, M: M)
-    for ((layer, weight), y) in zip(weights, outputs) {
-        guard let bias = layer.bias else { continue }
-        let N = weight.outFeatures, b = bias.pointer, out = y.pointer
-        for m in 0..<M { for n in 0..<N { out[m * N + n] += b[n] } }
-    }
-    return outputs
+    // Biases as `packedLinear` adds them (frozen, so nothing is recorded).
+    return zip(weights, outputs).map { entry, y in entry.layer.bias.map { y + $0 } ?? y }
 }

@@ -5,6 +5,9 @@ import Runtime
 /// `make bench` (scripts/bench/run). With no names it runs them all. Figures are meant to be
 /// compared as ratios inside one run (the host is shared); performance is never asserted.
 enum BenchCommand {
+    /// The benchmarks `sft bench` runs by name, in order; all of them when none is named.
+    static let benchmarkNames = ["peak", "matmul", "gemv", "attention", "xent", "load", "prefill", "decode", "train", "finetune"]
+
     static let usage = """
         usage: sft bench [peak|matmul|gemv|attention|xent|load|prefill|decode|train|finetune ...] [--threads N]
                sft bench tokenizer [...]   (encode throughput next to Rust tokenizers)
@@ -43,8 +46,8 @@ enum BenchCommand {
                     return 2
                 }
                 threads = value
-            case "peak", "matmul", "gemv", "attention", "xent", "load", "prefill", "decode", "train", "finetune":
-                names.append(argument)
+            case let name where benchmarkNames.contains(name):
+                names.append(name)
             case "-h", "--help", "help":
                 print(usage)
                 return 0
@@ -53,7 +56,7 @@ enum BenchCommand {
                 return 2
             }
         }
-        if names.isEmpty { names = ["peak", "matmul", "gemv", "attention", "xent", "load", "prefill", "decode", "train", "finetune"] }
+        if names.isEmpty { names = benchmarkNames }
         let saved = ThreadPolicy.maxThreads
         defer { ThreadPolicy.setMaxThreads(saved) }
         print(BenchReport.header(threads: threads))

@@ -44,6 +44,37 @@ final class ThreadingTests: XCTestCase {
         XCTAssertEqual(ThreadPolicy.blasThreads(m: 512, n: 512, k: 512), 2, "the loop must restore large-product threads")
     }
 
+    func testLoopsInsideALoopRunOnTheirCallersThread() {
+        let saved = ThreadPolicy.maxThreads
+        defer { ThreadPolicy.setMaxThreads(saved) }
+        ThreadPolicy.setMaxThreads(2)
+        XCTAssertEqual(ThreadPolicy.availableThreads, 2)
+        var available = [Int](repeating: 0, count: 2), sameThread = [Bool](repeating: false, count: 2)
+        var inner = [Int](repeating: 0, count: 2 * 100)
+        available.withUnsafeMutableBufferPointer { available in
+            sameThread.withUnsafeMutableBufferPointer { sameThread in
+                inner.withUnsafeMutableBufferPointer { inner in
+                    ThreadPolicy.parallelFor(2) { outer in
+                        for o in outer {
+                            available[o] = ThreadPolicy.availableThreads
+                            let caller = pthread_self()
+                            var allHere = true
+                            ThreadPolicy.parallelFor(100) { range in
+                                for i in range { inner[o * 100 + i] += 1 }
+                                if pthread_equal(pthread_self(), caller) == 0 { allHere = false }
+                            }
+                            sameThread[o] = allHere
+                        }
+                    }
+                }
+            }
+        }
+        XCTAssertEqual(available, [1, 1], "a loop's body has one thread to itself")
+        XCTAssertEqual(sameThread, [true, true], "the inner loop ran on the outer task's thread")
+        XCTAssertEqual(inner, [Int](repeating: 1, count: 200), "every inner index once")
+        XCTAssertEqual(ThreadPolicy.availableThreads, 2)
+    }
+
     func testGradientCheckRejectsAWrongGradient() {
         // f(x) = sum x_i^3: the check accepts 3x^2 and rejects it with one entry nudged.
         let x: [Double] = [0.3, -1.2, 0.7]

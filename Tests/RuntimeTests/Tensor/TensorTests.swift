@@ -34,6 +34,20 @@ final class TensorTests: XCTestCase {
         XCTAssertEqual(t.scalars[0], 0, "a copy is not")
     }
 
+    func testSkippedRandomInitializationDrawsNothing() {
+        var generator = SeededGenerator(seed: 5)
+        let skipped = RandomInitialization.skipping {
+            XCTAssertTrue(RandomInitialization.isSkipped)
+            return (Tensor.randn([4, 3], generator: &generator, requiresGrad: true), Tensor.uniform([2], generator: &generator))
+        }
+        XCTAssertFalse(RandomInitialization.isSkipped)
+        XCTAssertEqual(generator.counter, 0, "no values drawn")
+        XCTAssertEqual(skipped.0.shape, [4, 3])
+        XCTAssertTrue(skipped.0.requiresGrad)
+        _ = Tensor.randn([4, 3], generator: &generator)
+        XCTAssertEqual(generator.counter, 24, "outside the scope values are drawn (two per normal)")
+    }
+
     func testSeededGeneratorIsDeterministicAndResumable() {
         var a = SeededGenerator(seed: 42), b = SeededGenerator(seed: 42)
         let xs = (0..<5).map { _ in a.next() }
